@@ -1,0 +1,212 @@
+"""One frozen settings object; nothing else in the bot reads ``os.environ``."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+__all__ = ["ConfigError", "Secret", "Settings", "load_settings"]
+
+DEFAULT_SIZES = ("1664*928", "1472*1104", "1328*1328", "1104*1472", "928*1664")
+SIZE_PATTERN = re.compile(r"^[1-9][0-9]{2,4}\*[1-9][0-9]{2,4}$")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+FALSE_WORDS = frozenset({"0", "false", "no", "off"})
+
+
+class ConfigError(ValueError):
+    """A missing or malformed variable; the message names it and nothing secret."""
+
+    def __init__(self, variable: str, problem: str) -> None:
+        self.variable = variable
+        super().__init__(f"{variable}: {problem} (see .env.example)")
+
+
+class Secret:
+    """Holds a token or key so that it never shows up in a repr, log line or traceback."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('**********')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    discord_token: Secret
+    image_api_base_url: str
+    image_api_key: Secret
+    image_model: str = "qwen-image"
+    image_api_timeout: float = 120.0
+    image_sizes: tuple[str, ...] = DEFAULT_SIZES
+    default_size: str = "1328*1328"
+    default_negative_prompt: str = ""
+    default_prompt_extend: bool = True
+    default_watermark: bool = False
+    discord_guild_ids: tuple[int, ...] = ()
+    data_dir: Path = field(default_factory=lambda: Path("data"))
+    log_level: str = "INFO"
+
+    @property
+    def generations_url(self) -> str:
+        return f"{self.image_api_base_url}/images/generations"
+
+
+def _required(env: Mapping[str, str], name: str) -> str:
+    value = env.get(name, "").strip()
+    if not value:
+        raise ConfigError(name, "is required but not set")
+    return value
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in TRUE_WORDS:
+        return True
+    if raw in FALSE_WORDS:
+        return False
+    raise ConfigError(name, f"must be true or false, got {raw!r}")
+
+
+def _base_url(env: Mapping[str, str]) -> str:
+    raw = _required(env, "IMAGE_API_BASE_URL").rstrip("/")
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError("IMAGE_API_BASE_URL", "must be an http(s) URL such as https://host/v1")
+    if parts.query or parts.fragment:
+        raise ConfigError("IMAGE_API_BASE_URL", "must not carry a query or fragment")
+    if raw.endswith("/images/generations"):
+        # A common slip: the bot appends the endpoint itself.
+        raise ConfigError("IMAGE_API_BASE_URL", "is the base URL; drop /images/generations")
+    return raw
+
+
+def _timeout(env: Mapping[str, str]) -> float:
+    raw = env.get("IMAGE_API_TIMEOUT", "").strip()
+    if not raw:
+        return 120.0
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(
+            "IMAGE_API_TIMEOUT", f"must be a number of seconds, got {raw!r}"
+        ) from None
+    # Past 14 minutes the interaction token would expire before the answer is posted.
+    if not 1 <= value <= 840:
+        raise ConfigError("IMAGE_API_TIMEOUT", "must be between 1 and 840 seconds")
+    return value
+
+
+def _size(name: str, raw: str) -> str:
+    value = raw.strip().replace("x", "*").replace("×", "*")
+    if not SIZE_PATTERN.match(value):
+        raise ConfigError(name, f"sizes look like 1328*1328, got {raw.strip()!r}")
+    return value
+
+
+def _sizes(env: Mapping[str, str]) -> tuple[str, ...]:
+    raw = env.get("IMAGE_SIZES", "").strip()
+    if not raw:
+        return DEFAULT_SIZES
+    sizes = tuple(dict.fromkeys(_size("IMAGE_SIZES", part) for part in raw.split(",") if part))
+    if not sizes:
+        raise ConfigError("IMAGE_SIZES", "must list at least one size")
+    if len(sizes) > 25:
+        # Discord allows at most 25 choices for an option.
+        raise ConfigError("IMAGE_SIZES", "may list at most 25 sizes")
+    return sizes
+
+
+def _guild_ids(env: Mapping[str, str]) -> tuple[int, ...]:
+    raw = env.get("DISCORD_GUILD_IDS", "").strip()
+    ids: list[int] = []
+    for part in filter(None, (p.strip() for p in raw.split(","))):
+        if not part.isdigit() or not 15 <= len(part) <= 21:
+            raise ConfigError(
+                "DISCORD_GUILD_IDS", f"must be server ids separated by commas, got {part!r}"
+            )
+        ids.append(int(part))
+    return tuple(dict.fromkeys(ids))
+
+
+def _model(env: Mapping[str, str]) -> str:
+    value = env.get("IMAGE_MODEL", "").strip() or "qwen-image"
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._\-/]{0,99}", value):
+        raise ConfigError("IMAGE_MODEL", f"is not a model name, got {value!r}")
+    return value
+
+
+def _log_level(env: Mapping[str, str]) -> str:
+    value = env.get("LOG_LEVEL", "").strip().upper() or "INFO"
+    if value not in LOG_LEVELS:
+        raise ConfigError("LOG_LEVEL", f"must be one of {', '.join(LOG_LEVELS)}")
+    return value
+
+
+def _token(env: Mapping[str, str]) -> Secret:
+    value = _required(env, "DISCORD_TOKEN")
+    # A bot token is three dot-separated base64 parts; catching a pasted client secret early
+    # gives a clearer message than Discord's 401.
+    if value.count(".") != 2 or any(c.isspace() for c in value):
+        raise ConfigError(
+            "DISCORD_TOKEN", "does not look like a bot token (three parts joined by dots)"
+        )
+    return Secret(value)
+
+
+def _api_key(env: Mapping[str, str]) -> Secret:
+    value = _required(env, "IMAGE_API_KEY")
+    if any(c.isspace() for c in value):
+        raise ConfigError("IMAGE_API_KEY", "must not contain spaces")
+    return Secret(value)
+
+
+def load_settings(env: Mapping[str, str]) -> Settings:
+    """Build settings from ``env``; raises ConfigError naming the first bad variable."""
+    # Required variables first, so a fresh install hears about them before anything else.
+    token, base_url, api_key = _token(env), _base_url(env), _api_key(env)
+    sizes = _sizes(env)
+    default_size = _size("DEFAULT_SIZE", env.get("DEFAULT_SIZE", "").strip() or "1328*1328")
+    if default_size not in sizes:
+        raise ConfigError("DEFAULT_SIZE", f"{default_size} is not one of IMAGE_SIZES")
+    negative = env.get("DEFAULT_NEGATIVE_PROMPT", "").strip()
+    if len(negative) > 500:
+        raise ConfigError("DEFAULT_NEGATIVE_PROMPT", "must be at most 500 characters")
+    data_dir = env.get("DATA_DIR", "").strip() or "data"
+    settings = Settings(
+        discord_token=token,
+        image_api_base_url=base_url,
+        image_api_key=api_key,
+        image_model=_model(env),
+        image_api_timeout=_timeout(env),
+        image_sizes=sizes,
+        default_size=default_size,
+        default_negative_prompt=negative,
+        default_prompt_extend=_bool(env, "DEFAULT_PROMPT_EXTEND", True),
+        default_watermark=_bool(env, "DEFAULT_WATERMARK", False),
+        discord_guild_ids=_guild_ids(env),
+        data_dir=Path(data_dir),
+        log_level=_log_level(env),
+    )
+    logging.getLogger(__name__).debug("settings loaded for model %s", settings.image_model)
+    return settings

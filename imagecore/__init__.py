@@ -1,0 +1,1 @@
+"""Discord-free core of the bot: API client, payloads, errors, scheduling."""

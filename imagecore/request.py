@@ -1,0 +1,55 @@
+"""What a member asked for, and the JSON body the image API expects for it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["MAX_NEGATIVE_PROMPT", "MAX_PROMPT", "MAX_SEED", "ImageRequest", "build_payload"]
+
+MAX_PROMPT = 800
+MAX_NEGATIVE_PROMPT = 500
+MAX_SEED = 2_147_483_647
+
+
+@dataclass(frozen=True, slots=True)
+class ImageRequest:
+    """A fully resolved request: every default already merged in."""
+
+    prompt: str
+    model: str
+    size: str
+    prompt_extend: bool
+    watermark: bool
+    negative_prompt: str = ""
+    seed: int | None = None
+
+    def __post_init__(self) -> None:
+        # Discord enforces these too; the core checks again so no caller can send junk upstream.
+        if not self.prompt.strip():
+            raise ValueError("prompt is empty")
+        if len(self.prompt) > MAX_PROMPT:
+            raise ValueError(f"prompt is longer than {MAX_PROMPT} characters")
+        if len(self.negative_prompt) > MAX_NEGATIVE_PROMPT:
+            raise ValueError(f"negative prompt is longer than {MAX_NEGATIVE_PROMPT} characters")
+        if self.seed is not None and not 0 <= self.seed <= MAX_SEED:
+            raise ValueError(f"seed must be between 0 and {MAX_SEED}")
+
+
+def build_payload(request: ImageRequest) -> dict[str, Any]:
+    """The request body of POST /images/generations, as the contract spells it."""
+    parameters: dict[str, Any] = {
+        "prompt_extend": request.prompt_extend,
+        "watermark": request.watermark,
+        # Always explicit: the provider's own default size has changed before.
+        "size": request.size,
+    }
+    if request.negative_prompt.strip():
+        parameters["negative_prompt"] = request.negative_prompt
+    if request.seed is not None:
+        parameters["seed"] = request.seed
+    return {
+        "model": request.model,
+        "input": {"messages": [{"role": "user", "content": [{"text": request.prompt}]}]},
+        "parameters": parameters,
+    }
