@@ -1,0 +1,178 @@
+"""Entry point and the Bot subclass: settings → logging → Discord; wires the core to the cogs."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import sys
+
+import aiohttp
+import discord
+from discord import app_commands
+from discord.ext import commands
+from dotenv import find_dotenv, load_dotenv
+
+from cogs.sentences import UNEXPECTED
+from config import ConfigError, Settings, load_settings
+from imagecore.client import ImageClient
+from imagecore.command_sync import SyncState, commands_fingerprint
+from imagecore.log_redaction import install_redaction
+
+log = logging.getLogger("bot")
+
+EXTENSIONS = ("cogs.imagine",)
+EXIT_CONFIG = 2
+
+
+class ImageTree(app_commands.CommandTree["ImageBot"]):
+    async def on_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
+        """Last resort: the member gets a short sentence, the log gets the traceback."""
+        original = getattr(error, "original", error)
+        if isinstance(error, app_commands.NoPrivateMessage):
+            text = "This command works only inside a server."
+        elif isinstance(error, app_commands.CheckFailure):
+            text = "You can't use this command here."
+        else:
+            text = UNEXPECTED
+            command = interaction.command.qualified_name if interaction.command else "?"
+            log.error("command /%s failed", command, exc_info=original)
+        try:
+            if interaction.response.is_done():
+                await interaction.followup.send(text, ephemeral=True)
+            else:
+                await interaction.response.send_message(text, ephemeral=True)
+        except discord.HTTPException:
+            log.debug("could not report an error to the member", exc_info=True)
+
+
+class ImageBot(commands.Bot):
+    session: aiohttp.ClientSession
+    image_client: ImageClient
+
+    def __init__(self, settings: Settings) -> None:
+        # Only the guilds intent: application commands need nothing privileged.
+        intents = discord.Intents.none()
+        intents.guilds = True
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            help_command=None,
+            intents=intents,
+            tree_cls=ImageTree,
+            allowed_mentions=discord.AllowedMentions.none(),
+            max_messages=None,
+        )
+        self.settings = settings
+        self.sync_state = SyncState(settings.data_dir / "commands.sha256")
+
+    async def setup_hook(self) -> None:
+        self.session = aiohttp.ClientSession()
+        self.image_client = ImageClient(
+            self.session,
+            url=self.settings.generations_url,
+            api_key=self.settings.image_api_key.reveal(),
+            timeout=self.settings.image_api_timeout,
+        )
+        for extension in EXTENSIONS:
+            await self.load_extension(extension)
+        await self.sync_commands()
+
+    async def sync_commands(self) -> None:
+        """Sync only when the definitions changed since the last successful sync."""
+        scope = self.settings.discord_guild_ids
+        payload = [command.to_dict(self.tree) for command in self.tree.get_commands()]
+        fingerprint = commands_fingerprint(payload, scope)
+        if not self.sync_state.needs_sync(fingerprint):
+            log.info("commands unchanged since the last sync; not syncing")
+            return
+        try:
+            if scope:
+                for guild_id in scope:
+                    guild = discord.Object(id=guild_id)
+                    self.tree.copy_global_to(guild=guild)
+                    await self.tree.sync(guild=guild)
+                log.info("commands synced to %d server(s)", len(scope))
+            else:
+                await self.tree.sync()
+                log.info("commands synced globally (may take up to an hour to appear)")
+        except discord.Forbidden:
+            log.error(
+                "Discord refused the command sync: invite the bot with the "
+                "applications.commands scope to every server in DISCORD_GUILD_IDS"
+            )
+            return
+        except discord.HTTPException as exc:
+            log.error("command sync failed (HTTP %s); will retry at next start", exc.status)
+            return
+        self.sync_state.remember(fingerprint)
+
+    async def on_ready(self) -> None:
+        assert self.user is not None
+        log.info(
+            "logged in as %s (id %s) in %d server(s)", self.user, self.user.id, len(self.guilds)
+        )
+
+    async def close(self) -> None:
+        # Unload cogs first so their work ends before the HTTP session goes away.
+        for extension in tuple(self.extensions):
+            try:
+                await self.unload_extension(extension)
+            except commands.ExtensionError:
+                log.exception("unloading %s failed", extension)
+        await super().close()
+        if hasattr(self, "session"):
+            await self.session.close()
+
+
+def setup_logging() -> None:
+    # INFO until the settings (and LOG_LEVEL) are known; a config error must still print.
+    logging.basicConfig(
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    # discord.py's gateway chatter is noise at INFO.
+    logging.getLogger("discord.gateway").setLevel(logging.WARNING)
+
+
+async def run_bot(settings: Settings) -> int:
+    async with ImageBot(settings) as bot:
+        try:
+            await bot.start(settings.discord_token.reveal())
+        except discord.LoginFailure:
+            log.error(
+                "Discord rejected DISCORD_TOKEN. Copy a fresh token from the Bot page of "
+                "your application in the Discord developer portal into .env"
+            )
+            return EXIT_CONFIG
+        except discord.PrivilegedIntentsRequired:
+            log.error("Discord refused the requested intents")
+            return EXIT_CONFIG
+    return 0
+
+
+def main() -> int:
+    # The .env of the directory the bot is started from (make run: the project folder).
+    load_dotenv(find_dotenv(usecwd=True))
+    setup_logging()
+    try:
+        settings = load_settings(os.environ)
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    except ConfigError as exc:
+        log.error("configuration: %s", exc)
+        return EXIT_CONFIG
+    except OSError as exc:
+        log.error("configuration: DATA_DIR: cannot create it (%s) (see .env.example)", exc.strerror)
+        return EXIT_CONFIG
+    logging.getLogger().setLevel(settings.log_level)
+    install_redaction([settings.discord_token.reveal(), settings.image_api_key.reveal()])
+    try:
+        return asyncio.run(run_bot(settings))
+    except KeyboardInterrupt:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

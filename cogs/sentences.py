@@ -1,0 +1,80 @@
+"""What members read when something goes wrong: short, plain, no jargon.
+
+The owner's detail (status, provider code, request id) goes to the log instead.
+"""
+
+from __future__ import annotations
+
+from imagecore.errors import (
+    AuthFailed,
+    BadRequest,
+    BillingProblem,
+    ContentRejected,
+    ImageAPIError,
+    ImageDownloadFailed,
+    MalformedAnswer,
+    RequestTimedOut,
+    ServerError,
+    ServiceUnreachable,
+    Throttled,
+)
+
+__all__ = ["UNEXPECTED", "sentence_for"]
+
+UNEXPECTED = (
+    "Something went wrong on the bot's side. The moderators can find the details in its log."
+)
+
+# Most specific class first: the first isinstance match wins.
+SENTENCES: tuple[tuple[type[ImageAPIError], str], ...] = (
+    (
+        ContentRejected,
+        "The image service refused this prompt because it may break its content rules. "
+        "Try wording it differently.",
+    ),
+    (
+        BadRequest,
+        "The image service did not accept these options. The bot's settings may need a look "
+        "from a moderator.",
+    ),
+    (
+        AuthFailed,
+        "The bot could not sign in to the image service. A moderator needs to check its API key.",
+    ),
+    (
+        BillingProblem,
+        "The image service's quota for this bot is used up. A moderator needs to top it up "
+        "before new images can be made.",
+    ),
+    (
+        Throttled,
+        "The image service is too busy right now. Please try again in a minute.",
+    ),
+    (
+        RequestTimedOut,
+        "The image service took too long to answer. Please try again.",
+    ),
+    (
+        ServerError,
+        "The image service had a problem making this image. Please try again in a minute.",
+    ),
+    (
+        ServiceUnreachable,
+        "The bot could not reach the image service. Please try again later.",
+    ),
+    (
+        ImageDownloadFailed,
+        "The image was made but could not be fetched in time. Please try again.",
+    ),
+    (
+        MalformedAnswer,
+        "The image service sent back something that is not an image. Please try again.",
+    ),
+)
+
+
+def sentence_for(error: BaseException) -> str:
+    for error_class, sentence in SENTENCES:
+        if isinstance(error, error_class):
+            return sentence
+    return UNEXPECTED
