@@ -10,15 +10,15 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
 
-from imagecore.scheduler import (
+from imagecore.fair_queue import (
     CancelOutcome,
     FairScheduler,
     QueueFull,
-    RateGate,
     ShuttingDown,
     Ticket,
     TicketState,
 )
+from imagecore.rate_gate import RateGate
 
 Job = Callable[[], Awaitable[None]]
 
