@@ -202,7 +202,3 @@ class RateGate:
     def _wake_waiter(self) -> None:
         if self._waker is not None:
             _wake(self._waker)
-
-
-# --------------------------------------------------------------------------------------
-# Tickets and results
