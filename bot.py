@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import signal
 import sys
 
 import aiohttp
@@ -17,11 +18,15 @@ from cogs.sentences import UNEXPECTED
 from config import ConfigError, Settings, load_settings
 from imagecore.client import ImageClient
 from imagecore.command_sync import SyncState, commands_fingerprint
+from imagecore.fair_queue import FairScheduler
 from imagecore.log_redaction import install_redaction
+from imagecore.rate_gate import RateGate
 
 log = logging.getLogger("bot")
 
-EXTENSIONS = ("cogs.imagine",)
+EXTENSIONS = ("cogs.imagine", "cogs.queue_status")
+# How long running images may take to finish when the bot is asked to stop.
+SHUTDOWN_GRACE = 45.0
 EXIT_CONFIG = 2
 
 
@@ -51,6 +56,8 @@ class ImageTree(app_commands.CommandTree["ImageBot"]):
 class ImageBot(commands.Bot):
     session: aiohttp.ClientSession
     image_client: ImageClient
+    gate: RateGate
+    scheduler: FairScheduler
 
     def __init__(self, settings: Settings) -> None:
         # Only the guilds intent: application commands need nothing privileged.
@@ -68,13 +75,23 @@ class ImageBot(commands.Bot):
         self.sync_state = SyncState(settings.data_dir / "commands.sha256")
 
     async def setup_hook(self) -> None:
+        settings = self.settings
         self.session = aiohttp.ClientSession()
+        self.gate = RateGate(settings.image_api_concurrency, settings.image_api_rate)
         self.image_client = ImageClient(
             self.session,
-            url=self.settings.generations_url,
-            api_key=self.settings.image_api_key.reveal(),
-            timeout=self.settings.image_api_timeout,
+            url=settings.generations_url,
+            api_key=settings.image_api_key.reveal(),
+            timeout=settings.image_api_timeout,
+            gate=self.gate,
         )
+        self.scheduler = FairScheduler(
+            workers=settings.image_api_concurrency,
+            max_pending_per_user=settings.max_pending_per_user,
+            # A first guess at one image's time, until real ones are measured.
+            typical_job_seconds=15.0,
+        )
+        self.scheduler.start()
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         await self.sync_commands()
@@ -115,6 +132,11 @@ class ImageBot(commands.Bot):
         )
 
     async def close(self) -> None:
+        if hasattr(self, "scheduler") and not self.scheduler.is_shutting_down:
+            # Running images get a grace period; queued members are told while Discord
+            # can still be reached.
+            dropped = await self.scheduler.shutdown(SHUTDOWN_GRACE)
+            log.info("stopped the queue; %d waiting request(s) were told", len(dropped))
         # Unload cogs first so their work ends before the HTTP session goes away.
         for extension in tuple(self.extensions):
             try:
@@ -139,6 +161,10 @@ def setup_logging() -> None:
 
 async def run_bot(settings: Settings) -> int:
     async with ImageBot(settings) as bot:
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            # Stop gracefully (docker stop, Ctrl+C): finish running images, tell the queue.
+            loop.add_signal_handler(signum, lambda: asyncio.ensure_future(bot.close()))
         try:
             await bot.start(settings.discord_token.reveal())
         except discord.LoginFailure:

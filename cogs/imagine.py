@@ -1,9 +1,8 @@
-"""/imagine: read the options, hand a request to the core, post what comes back."""
+"""/imagine: check the options, queue the request, and let the job report back."""
 
 from __future__ import annotations
 
 import asyncio
-import io
 import logging
 import time
 from datetime import UTC, datetime
@@ -13,24 +12,23 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from cogs.sentences import UNEXPECTED, sentence_for
-from imagecore.errors import ImageAPIError
+from cogs.cancel_button import CancelButton
+from cogs.imagine_job import ImagineJob, tell_privately
+from cogs.sentences import NO_PERMISSION, RESTARTING, queue_full
+from imagecore.fair_queue import QueueFull, ShuttingDown
 from imagecore.request import MAX_NEGATIVE_PROMPT, MAX_PROMPT, MAX_SEED, ImageRequest
 from imagecore.sizes import size_label
-from imagecore.text_limits import clip, one_line
-from imagecore.upload_fit import fit_for_upload
 
 if TYPE_CHECKING:
     from bot import ImageBot
-    from imagecore.client import GeneratedImage
+
+__all__ = ["ImagineCog", "setup"]
 
 log = logging.getLogger(__name__)
 
-NO_MENTIONS = discord.AllowedMentions.none()
 TOKEN_LIFETIME = 15 * 60
-# Leave time after the image arrives to re-encode and upload it before the token dies.
+# Time kept back after the image arrives to re-encode and upload it before the token dies.
 DELIVERY_MARGIN = 30.0
-NEEDED = ("attach_files", "embed_links")
 PERMISSION_NAMES = {"attach_files": "Attach Files", "embed_links": "Embed Links"}
 
 
@@ -41,13 +39,15 @@ class ImagineCog(commands.Cog):
 
     async def cog_load(self) -> None:
         self.bot.tree.add_command(self.command)
+        self.bot.add_dynamic_items(CancelButton)
 
     async def cog_unload(self) -> None:
         self.bot.tree.remove_command(self.command.name)
+        self.bot.remove_dynamic_items(CancelButton)
 
     async def imagine(
         self,
-        interaction: discord.Interaction,
+        interaction: discord.Interaction[ImageBot],
         prompt: str,
         negative_prompt: str | None,
         size: str | None,
@@ -55,16 +55,9 @@ class ImagineCog(commands.Cog):
         watermark: bool | None,
         seed: int | None,
     ) -> None:
-        missing = [
-            PERMISSION_NAMES[p] for p in NEEDED if not getattr(interaction.app_permissions, p)
-        ]
-        if missing:
-            # Before any API call: an image that cannot be posted is money wasted.
-            await interaction.response.send_message(
-                f"I can't post images here: I need the {' and '.join(missing)} permission "
-                "in this channel. Ask a moderator to grant it.",
-                ephemeral=True,
-            )
+        refusal = self.refusal(interaction)
+        if refusal:
+            await tell_privately(interaction, refusal)
             return
         settings = self.bot.settings
         try:
@@ -80,106 +73,66 @@ class ImagineCog(commands.Cog):
                 seed=seed,
             )
         except ValueError as exc:
-            await interaction.response.send_message(
-                f"That request can't be drawn: {exc}.", ephemeral=True
-            )
+            await tell_privately(interaction, f"That request can't be drawn: {exc}.")
             return
         if request.size not in settings.image_sizes:
-            await interaction.response.send_message(
-                "That size is not offered here.", ephemeral=True
-            )
+            await tell_privately(interaction, "That size is not offered here.")
             return
         # Acknowledge first: Discord drops the interaction if nothing answers within 3 s.
         await interaction.response.defer(thinking=True)
-        await self.generate_and_post(interaction, request)
+        await self.enqueue(interaction, request)
 
-    async def generate_and_post(
-        self, interaction: discord.Interaction, request: ImageRequest
+    def refusal(self, interaction: discord.Interaction[ImageBot]) -> str | None:
+        """Why this request can't be taken, checked before anything is queued or paid for."""
+        missing = [
+            name
+            for perm, name in PERMISSION_NAMES.items()
+            if not getattr(interaction.app_permissions, perm)
+        ]
+        if missing:
+            return NO_PERMISSION.format(missing=" and ".join(missing))
+        scheduler = self.bot.scheduler
+        if scheduler.is_shutting_down:
+            return RESTARTING
+        limit = self.bot.settings.max_pending_per_user
+        if len(scheduler.snapshot(interaction.user.id).tickets) >= limit:
+            return queue_full(limit)
+        return None
+
+    async def enqueue(
+        self, interaction: discord.Interaction[ImageBot], request: ImageRequest
     ) -> None:
-        started = time.monotonic()
-        deadline = started + token_seconds_left(interaction) - DELIVERY_MARGIN
+        job = ImagineJob(self.bot, interaction, request, deadline=deadline_for(interaction))
         try:
-            image = await self.bot.image_client.generate(request, deadline=deadline)
-        except ImageAPIError as exc:
-            log.warning(
-                "image for user %s in guild %s failed: %s",
-                interaction.user.id,
-                interaction.guild_id,
-                exc.log_line(),
+            job.ticket = self.bot.scheduler.submit(
+                user_id=interaction.user.id,
+                guild_id=interaction.guild_id,
+                run=job.run,
+                deadline=job.deadline,
+                on_update=job.on_update,
             )
-            await self.fail(interaction, sentence_for(exc))
+        except QueueFull as exc:  # a burst of clicks raced past the check above
+            await job.fail(queue_full(exc.limit))
             return
-        try:
-            fitted = await asyncio.to_thread(fit_for_upload, image.data, interaction.filesize_limit)
-        except (ValueError, OSError):
-            log.exception("could not fit the image under %d bytes", interaction.filesize_limit)
-            await self.fail(interaction, "The image is too large to post on this server.")
+        except ShuttingDown:
+            await job.fail(RESTARTING)
             return
-        embed = result_embed(
-            interaction, request, image, seconds=time.monotonic() - started, note=fitted.note
-        )
-        file = discord.File(fp=io.BytesIO(fitted.data), filename=f"image.{fitted.extension}")
-        embed.set_image(url=f"attachment://image.{fitted.extension}")
-        try:
-            await interaction.edit_original_response(
-                content=None, embed=embed, attachments=[file], allowed_mentions=NO_MENTIONS
-            )
-        except discord.HTTPException as exc:
-            log.warning("posting the image failed: %s %s", exc.status, exc.code)
-            await self.fail(interaction, "The image was made but Discord refused the upload.")
-
-    async def fail(self, interaction: discord.Interaction, sentence: str) -> None:
-        """Tell only the requester, and leave no public "thinking…" message behind."""
-        try:
-            await interaction.delete_original_response()
-        except discord.HTTPException as exc:
-            log.debug("could not delete the placeholder: %s", exc)
-        try:
-            await interaction.followup.send(sentence, ephemeral=True, allowed_mentions=NO_MENTIONS)
-        except discord.HTTPException as exc:
-            log.warning("could not tell the requester about a failure: %s", exc)
+        # Give an idle worker the chance to take the job, so a free queue shows no "Queued".
+        await asyncio.sleep(0.05)
+        await job.show_queued()
 
 
-def token_seconds_left(interaction: discord.Interaction) -> float:
+def deadline_for(interaction: discord.Interaction[ImageBot]) -> float:
+    """When (on the monotonic clock) the result must be ready to still be posted."""
     age = (datetime.now(UTC) - interaction.created_at).total_seconds()
-    return TOKEN_LIFETIME - max(age, 0.0)
-
-
-def result_embed(
-    interaction: discord.Interaction,
-    request: ImageRequest,
-    image: GeneratedImage,
-    *,
-    seconds: float,
-    note: str | None,
-) -> discord.Embed:
-    """The public result card, within Discord's embed limits (title 256, description 4096,
-    field 1024, footer 2048, total 6000)."""
-    embed = discord.Embed(
-        title=one_line(request.prompt, 256), description=clip(request.prompt, 4096)
-    )
-    embed.color = discord.Color.blurple()
-    if image.revised_prompt and image.revised_prompt != request.prompt:
-        embed.add_field(name="Revised prompt", value=clip(image.revised_prompt, 1024), inline=False)
-    if request.negative_prompt:
-        embed.add_field(
-            name="Negative prompt", value=clip(request.negative_prompt, 1024), inline=False
-        )
-    embed.add_field(name="Size", value=size_label(request.size), inline=True)
-    if request.seed is not None:
-        embed.add_field(name="Seed", value=str(request.seed), inline=True)
-    embed.add_field(name="Model", value=clip(request.model, 1024), inline=True)
-    embed.add_field(name="Time", value=f"{seconds:.1f} s", inline=True)
-    if note:
-        embed.add_field(name="Note", value=clip(note, 1024), inline=False)
-    embed.set_footer(text=clip(f"Requested by {interaction.user.display_name}", 2048))
-    return embed
+    return time.monotonic() + TOKEN_LIFETIME - max(age, 0.0) - DELIVERY_MARGIN
 
 
 def build_imagine_command(cog: ImagineCog) -> app_commands.Command:
     """The /imagine command. Built at load time because the size choices come from settings."""
-    sizes = cog.bot.settings.image_sizes
-    size_choices = [app_commands.Choice(name=size_label(s), value=s) for s in sizes]
+    size_choices = [
+        app_commands.Choice(name=size_label(s), value=s) for s in cog.bot.settings.image_sizes
+    ]
 
     @app_commands.describe(
         prompt="What to draw",
@@ -192,7 +145,7 @@ def build_imagine_command(cog: ImagineCog) -> app_commands.Command:
     @app_commands.choices(size=size_choices)
     @app_commands.guild_only()
     async def imagine(
-        interaction: discord.Interaction,
+        interaction: discord.Interaction[ImageBot],
         prompt: app_commands.Range[str, 1, MAX_PROMPT],
         negative_prompt: app_commands.Range[str, 1, MAX_NEGATIVE_PROMPT] | None = None,
         size: str | None = None,
@@ -211,6 +164,3 @@ def build_imagine_command(cog: ImagineCog) -> app_commands.Command:
 
 async def setup(bot: ImageBot) -> None:
     await bot.add_cog(ImagineCog(bot))
-
-
-__all__ = ["UNEXPECTED", "ImagineCog", "result_embed", "setup"]

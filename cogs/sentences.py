@@ -78,3 +78,25 @@ def sentence_for(error: BaseException) -> str:
         if isinstance(error, error_class):
             return sentence
     return UNEXPECTED
+
+
+RESTARTING = (
+    "The bot is restarting, so it can't take new images right now. Please try again in a minute."
+)
+DROPPED = "The bot is restarting, so your image was not started. Nothing was charged. Please ask again in a minute."
+EXPIRED = (
+    "Your image waited too long in the queue: Discord would close this request before it "
+    "could be posted, so it was not started. Please ask again."
+)
+NO_PERMISSION = (
+    "I can't post images here: I need the {missing} permission in this channel. "
+    "Ask a moderator to grant it."
+)
+
+
+def queue_full(limit: int) -> str:
+    images = "image" if limit == 1 else "images"
+    return (
+        f"You already have {limit} {images} waiting, the most one member may have at once. "
+        "Please wait for one to finish."
+    )

@@ -62,6 +62,9 @@ class Settings:
     default_prompt_extend: bool = True
     default_watermark: bool = False
     discord_guild_ids: tuple[int, ...] = ()
+    image_api_concurrency: int = 2
+    image_api_rate: float = 2.0
+    max_pending_per_user: int = 3
     data_dir: Path = field(default_factory=lambda: Path("data"))
     log_level: str = "INFO"
 
@@ -115,6 +118,26 @@ def _timeout(env: Mapping[str, str]) -> float:
     if not 1 <= value <= 840:
         raise ConfigError("IMAGE_API_TIMEOUT", "must be between 1 and 840 seconds")
     return value
+
+
+def _number(env: Mapping[str, str], name: str, default: float, low: float, high: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(name, f"must be a number, got {raw!r}") from None
+    if not low <= value <= high:
+        raise ConfigError(name, f"must be between {low:g} and {high:g}")
+    return value
+
+
+def _integer(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    value = _number(env, name, default, low, high)
+    if value != int(value):
+        raise ConfigError(name, "must be a whole number")
+    return int(value)
 
 
 def _size(name: str, raw: str) -> str:
@@ -205,6 +228,9 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         default_prompt_extend=_bool(env, "DEFAULT_PROMPT_EXTEND", True),
         default_watermark=_bool(env, "DEFAULT_WATERMARK", False),
         discord_guild_ids=_guild_ids(env),
+        image_api_concurrency=_integer(env, "IMAGE_API_CONCURRENCY", 2, 1, 64),
+        image_api_rate=_number(env, "IMAGE_API_RATE", 2.0, 0.1, 100.0),
+        max_pending_per_user=_integer(env, "MAX_PENDING_PER_USER", 3, 1, 100),
         data_dir=Path(data_dir),
         log_level=_log_level(env),
     )

@@ -12,6 +12,7 @@ import enum
 import heapq
 import itertools
 import logging
+import secrets
 import time
 from collections import Counter, OrderedDict, deque
 from collections.abc import Awaitable, Callable, Hashable, Iterator
@@ -260,6 +261,9 @@ class FairScheduler:
         self._pending_by_user: Counter[int] = Counter()
         self._finished: OrderedDict[str, Ticket] = OrderedDict()
         self._ids = itertools.count(1)
+        # Ticket ids end up in button custom_ids that outlive the process; a per-run prefix
+        # keeps a button from before a restart from naming a new job.
+        self._id_prefix = secrets.token_hex(3)
 
         self._work_ready = asyncio.Event()
         self._workers: list[asyncio.Task[None]] = []
@@ -297,7 +301,7 @@ class FairScheduler:
         if self._pending_by_user[user_id] >= self._max_pending:
             raise QueueFull(self._max_pending)
         ticket = Ticket(
-            id=str(next(self._ids)),
+            id=f"{self._id_prefix}-{next(self._ids)}",
             user_id=user_id,
             guild_id=guild_id,
             deadline=deadline,

@@ -31,6 +31,8 @@ def test_defaults():
     assert settings.discord_guild_ids == ()
     assert settings.data_dir == Path("data")
     assert settings.log_level == "INFO"
+    assert (settings.image_api_concurrency, settings.image_api_rate) == (2, 2.0)
+    assert settings.max_pending_per_user == 3
 
 
 def test_every_variable_is_read():
@@ -47,6 +49,9 @@ def test_every_variable_is_read():
             "DISCORD_GUILD_IDS": "123456789012345678, 223456789012345678",
             "DATA_DIR": "/var/lib/bot",
             "LOG_LEVEL": "debug",
+            "IMAGE_API_CONCURRENCY": "4",
+            "IMAGE_API_RATE": "0.5",
+            "MAX_PENDING_PER_USER": "10",
         }
     )
     assert settings.image_model == "qwen-image-plus"
@@ -59,6 +64,8 @@ def test_every_variable_is_read():
     assert settings.discord_guild_ids == (123456789012345678, 223456789012345678)
     assert settings.data_dir == Path("/var/lib/bot")
     assert settings.log_level == "DEBUG"
+    assert (settings.image_api_concurrency, settings.image_api_rate) == (4, 0.5)
+    assert settings.max_pending_per_user == 10
 
 
 @pytest.mark.parametrize("name", ["DISCORD_TOKEN", "IMAGE_API_BASE_URL", "IMAGE_API_KEY"])
@@ -92,6 +99,11 @@ def test_each_required_variable_missing(name):
         ("DISCORD_GUILD_IDS", "my-server"),
         ("DISCORD_GUILD_IDS", "123"),
         ("LOG_LEVEL", "LOUD"),
+        ("IMAGE_API_CONCURRENCY", "0"),
+        ("IMAGE_API_CONCURRENCY", "1.5"),
+        ("IMAGE_API_RATE", "fast"),
+        ("IMAGE_API_RATE", "0"),
+        ("MAX_PENDING_PER_USER", "-1"),
     ],
 )
 def test_each_malformed_value_is_named(name, value):

@@ -1,0 +1,186 @@
+"""One /imagine request on its way through the queue, shown to Discord as it goes:
+"Queued — #3, about 40 s", then "Generating… 12 s", then the image."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+import time
+from typing import TYPE_CHECKING
+
+import discord
+
+from cogs.cancel_button import cancel_view
+from cogs.imagine_embed import result_embed
+from cogs.sentences import DROPPED, EXPIRED, UNEXPECTED, sentence_for
+from imagecore.coalescing_updates import CoalescingUpdater
+from imagecore.errors import ImageAPIError
+from imagecore.fair_queue import Ticket, TicketState
+from imagecore.upload_fit import fit_for_upload
+
+if TYPE_CHECKING:
+    from bot import ImageBot
+    from imagecore.client import GeneratedImage
+    from imagecore.request import ImageRequest
+
+__all__ = ["NO_MENTIONS", "ImagineJob", "tell_privately"]
+
+log = logging.getLogger(__name__)
+
+NO_MENTIONS = discord.AllowedMentions.none()
+EDIT_INTERVAL = 2.0  # at most one status edit per message per 2 s
+TICK_INTERVAL = 5.0  # how often "Generating… N s" counts up
+
+
+class ImagineJob:
+    ticket: Ticket
+
+    def __init__(
+        self,
+        bot: ImageBot,
+        interaction: discord.Interaction[ImageBot],
+        request: ImageRequest,
+        *,
+        deadline: float,
+    ) -> None:
+        self.bot = bot
+        self.interaction = interaction
+        self.request = request
+        self.deadline = deadline
+        self.submitted = time.monotonic()
+        self.generating_since: float | None = None
+        self.updates = CoalescingUpdater(EDIT_INTERVAL)
+
+    # -- called by the scheduler ----------------------------------------------------------
+
+    async def run(self) -> None:
+        self.generating_since = time.monotonic()
+        ticker = asyncio.create_task(self._tick())
+        try:
+            image = await self.bot.image_client.generate(self.request, deadline=self.deadline)
+        except ImageAPIError as exc:
+            log.warning(
+                "image for user %s in guild %s failed: %s",
+                self.interaction.user.id,
+                self.interaction.guild_id,
+                exc.log_line(),
+            )
+            await self.fail(sentence_for(exc))
+            return
+        except Exception:
+            log.exception("image job failed unexpectedly")
+            await self.fail(UNEXPECTED)
+            return
+        finally:
+            ticker.cancel()
+        await self.deliver(image)
+
+    async def on_update(self, ticket: Ticket) -> None:
+        match ticket.state:
+            case TicketState.QUEUED:
+                await self.show_queued()
+            case TicketState.CANCELLED:
+                await self.updates.final(self._remove_placeholder)
+            case TicketState.EXPIRED:
+                await self.fail(EXPIRED)
+            case TicketState.DROPPED:
+                await self.fail(DROPPED)
+
+    # -- what the channel sees ------------------------------------------------------------
+
+    async def show_queued(self) -> None:
+        await self.updates.update(self._render_queued)
+
+    async def _render_queued(self) -> None:
+        scheduler = self.bot.scheduler
+        position = scheduler.position(self.ticket)
+        if position is None:  # started (or gone) since this edit was planned
+            return
+        wait = scheduler.estimate_wait(self.ticket)
+        await self.interaction.edit_original_response(
+            content=f"Queued — #{position}, about {_duration(wait)}",
+            view=cancel_view(self.ticket.id),
+            allowed_mentions=NO_MENTIONS,
+        )
+
+    async def _tick(self) -> None:
+        while True:
+            await self.updates.update(self._render_generating)
+            await asyncio.sleep(TICK_INTERVAL)
+
+    async def _render_generating(self) -> None:
+        assert self.generating_since is not None
+        seconds = time.monotonic() - self.generating_since
+        await self.interaction.edit_original_response(
+            content=f"Generating… {seconds:.0f} s", view=None, allowed_mentions=NO_MENTIONS
+        )
+
+    async def deliver(self, image: GeneratedImage) -> None:
+        limit = self.interaction.filesize_limit
+        try:
+            fitted = await asyncio.to_thread(fit_for_upload, image.data, limit)
+        except (ValueError, OSError):
+            log.exception("could not fit the image under %d bytes", limit)
+            await self.fail("The image is too large to post on this server.")
+            return
+        filename = f"image.{fitted.extension}"
+        embed = result_embed(
+            self.request,
+            image,
+            requester=self.interaction.user.display_name,
+            seconds=time.monotonic() - self.submitted,
+            note=fitted.note,
+            filename=filename,
+        )
+
+        async def post() -> None:
+            await self.interaction.edit_original_response(
+                content=None,
+                embed=embed,
+                attachments=[discord.File(io.BytesIO(fitted.data), filename=filename)],
+                view=None,
+                allowed_mentions=NO_MENTIONS,
+            )
+
+        try:
+            await self.updates.final(post)
+        except discord.HTTPException as exc:
+            log.warning("posting the image failed: HTTP %s code %s", exc.status, exc.code)
+            await self._tell_requester("The image was made but Discord refused the upload.")
+
+    async def fail(self, sentence: str) -> None:
+        """Tell only the requester, and leave no public placeholder behind."""
+
+        async def remove_and_tell() -> None:
+            await self._remove_placeholder()
+            await self._tell_requester(sentence)
+
+        await self.updates.final(remove_and_tell)
+
+    async def _remove_placeholder(self) -> None:
+        try:
+            await self.interaction.delete_original_response()
+        except discord.HTTPException as exc:
+            log.debug("could not delete the placeholder: %s", exc)
+
+    async def _tell_requester(self, sentence: str) -> None:
+        await tell_privately(self.interaction, sentence)
+
+
+async def tell_privately(interaction: discord.Interaction[ImageBot], sentence: str) -> None:
+    try:
+        if interaction.response.is_done():
+            await interaction.followup.send(sentence, ephemeral=True, allowed_mentions=NO_MENTIONS)
+        else:
+            await interaction.response.send_message(
+                sentence, ephemeral=True, allowed_mentions=NO_MENTIONS
+            )
+    except discord.HTTPException as exc:
+        log.warning("could not tell user %s: HTTP %s", interaction.user.id, exc.status)
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 60:
+        return f"{max(5, round(seconds / 5) * 5):.0f} s"
+    return f"{seconds / 60:.0f} min"
