@@ -7,6 +7,7 @@ import logging
 import os
 import signal
 import sys
+from typing import Any
 
 import aiohttp
 import discord
@@ -59,7 +60,7 @@ class ImageBot(commands.Bot):
     gate: RateGate
     scheduler: FairScheduler
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, **options: Any) -> None:
         # Only the guilds intent: application commands need nothing privileged.
         intents = discord.Intents.none()
         intents.guilds = True
@@ -70,6 +71,7 @@ class ImageBot(commands.Bot):
             tree_cls=ImageTree,
             allowed_mentions=discord.AllowedMentions.none(),
             max_messages=None,
+            **options,
         )
         self.settings = settings
         self.sync_state = SyncState(settings.data_dir / "commands.sha256")

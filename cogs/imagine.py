@@ -78,8 +78,6 @@ class ImagineCog(commands.Cog):
         if request.size not in settings.image_sizes:
             await tell_privately(interaction, "That size is not offered here.")
             return
-        # Acknowledge first: Discord drops the interaction if nothing answers within 3 s.
-        await interaction.response.defer(thinking=True)
         await self.enqueue(interaction, request)
 
     def refusal(self, interaction: discord.Interaction[ImageBot]) -> str | None:
@@ -91,18 +89,16 @@ class ImagineCog(commands.Cog):
         ]
         if missing:
             return NO_PERMISSION.format(missing=" and ".join(missing))
-        scheduler = self.bot.scheduler
-        if scheduler.is_shutting_down:
+        if self.bot.scheduler.is_shutting_down:
             return RESTARTING
-        limit = self.bot.settings.max_pending_per_user
-        if len(scheduler.snapshot(interaction.user.id).tickets) >= limit:
-            return queue_full(limit)
         return None
 
     async def enqueue(
         self, interaction: discord.Interaction[ImageBot], request: ImageRequest
     ) -> None:
         job = ImagineJob(self.bot, interaction, request, deadline=deadline_for(interaction))
+        # Submitted before the acknowledgement, with no await in between checking the
+        # member's limit and taking the place: a burst of clicks cannot slip past it.
         try:
             job.ticket = self.bot.scheduler.submit(
                 user_id=interaction.user.id,
@@ -111,12 +107,22 @@ class ImagineCog(commands.Cog):
                 deadline=job.deadline,
                 on_update=job.on_update,
             )
-        except QueueFull as exc:  # a burst of clicks raced past the check above
-            await job.fail(queue_full(exc.limit))
+        except QueueFull as exc:
+            await tell_privately(interaction, queue_full(exc.limit))
             return
         except ShuttingDown:
-            await job.fail(RESTARTING)
+            await tell_privately(interaction, RESTARTING)
             return
+        try:
+            # Discord drops the interaction if nothing answers within 3 s.
+            await interaction.response.defer(thinking=True)
+        except discord.HTTPException as exc:
+            log.warning("could not acknowledge /imagine (HTTP %s); dropping it", exc.status)
+            self.bot.scheduler.cancel(job.ticket.id, interaction.user.id)
+            job.updates.close()
+            raise
+        finally:
+            job.acknowledged.set()
         # Give an idle worker the chance to take the job, so a free queue shows no "Queued".
         await asyncio.sleep(0.05)
         await job.show_queued()

@@ -51,10 +51,15 @@ class ImagineJob:
         self.submitted = time.monotonic()
         self.generating_since: float | None = None
         self.updates = CoalescingUpdater(EDIT_INTERVAL)
+        # Set once Discord has the acknowledgement; nothing may edit the response before.
+        self.acknowledged = asyncio.Event()
 
     # -- called by the scheduler ----------------------------------------------------------
 
     async def run(self) -> None:
+        await self.acknowledged.wait()
+        if self.updates.finished:  # the acknowledgement failed; nobody can be told
+            return
         self.generating_since = time.monotonic()
         ticker = asyncio.create_task(self._tick())
         try:
