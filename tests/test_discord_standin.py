@@ -11,7 +11,6 @@ import contextlib
 import io
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -33,6 +32,7 @@ from tests.discord_standin import (
     MissingCommandPermissions,
     permissions,
 )
+from tests.discord_standin.spec import VENDORED_SPEC
 
 
 def _png(width: int = 4, height: int = 3) -> bytes:
@@ -202,14 +202,9 @@ async def stop_bot(bot: commands.Bot, task: asyncio.Task[None]) -> None:
         await task
 
 
-SPEC_PATH = Path("/work/shared/discord-api-spec/openapi.json")
-
-
 @pytest.fixture(scope="session")
 def discord_spec() -> DiscordSpec:
-    if not SPEC_PATH.exists():
-        pytest.skip(f"Discord's OpenAPI spec is not at {SPEC_PATH}")
-    return DiscordSpec.load(SPEC_PATH)
+    return DiscordSpec.load(VENDORED_SPEC)
 
 
 @pytest.fixture

@@ -21,17 +21,29 @@ from imagecore.errors import (
 )
 from tests.api_standin import Reply, make_png
 from tests.bot_harness import Harness, harness
-from tests.discord_standin import permissions
+from tests.discord_standin import DiscordSpec, permissions
+from tests.discord_standin.spec import VENDORED_SPEC
 
 DEFERRED_CHANNEL_MESSAGE = 5
 PRIVILEGED_INTENTS = (1 << 1) | (1 << 8) | (1 << 15)  # members, presences, message content
 NO_MENTIONS = {"parse": []}
 
 
+@pytest.fixture(scope="session")
+def discord_spec() -> DiscordSpec:
+    return DiscordSpec.load(VENDORED_SPEC)
+
+
 @pytest.fixture
-async def h(tmp_path) -> AsyncIterator[Harness]:
+async def h(tmp_path, discord_spec) -> AsyncIterator[Harness]:
     async with harness(tmp_path) as running:
         yield running
+        discord_api = running.discord
+    # Whatever the bot sent, Discord would have understood.
+    assert discord_api.unknown_routes == []
+    assert discord_api.internal_errors == []
+    accepted = [r for r in discord_api.requests if r.status is not None and r.status < 300]
+    assert [str(p) for p in discord_spec.check_all(accepted)] == []
 
 
 def posted_image(record) -> bool:

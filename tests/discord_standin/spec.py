@@ -22,6 +22,8 @@ from referencing.jsonschema import DRAFT202012
 from .recording import RecordedRequest
 
 _SPEC_URI = "urn:discord-openapi"
+# Discord's official OpenAPI description (v10), vendored with its licence.
+VENDORED_SPEC = Path(__file__).resolve().parent.parent / "contract" / "discord" / "openapi.json"
 
 
 @dataclass(frozen=True)
