@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Coroutine
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
@@ -36,6 +37,7 @@ class ImagineCog(commands.Cog):
     def __init__(self, bot: ImageBot) -> None:
         self.bot = bot
         self.command = build_imagine_command(self)
+        self.deliveries: set[asyncio.Task[None]] = set()
 
     async def cog_load(self) -> None:
         self.bot.tree.add_command(self.command)
@@ -44,6 +46,14 @@ class ImagineCog(commands.Cog):
     async def cog_unload(self) -> None:
         self.bot.tree.remove_command(self.command.name)
         self.bot.remove_dynamic_items(CancelButton)
+        if self.deliveries:
+            # Images already made are posted before the HTTP session closes.
+            await asyncio.wait(self.deliveries, timeout=DELIVERY_MARGIN)
+
+    def spawn_delivery(self, coroutine: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(coroutine)
+        self.deliveries.add(task)
+        task.add_done_callback(self.deliveries.discard)
 
     async def imagine(
         self,
@@ -96,7 +106,13 @@ class ImagineCog(commands.Cog):
     async def enqueue(
         self, interaction: discord.Interaction[ImageBot], request: ImageRequest
     ) -> None:
-        job = ImagineJob(self.bot, interaction, request, deadline=deadline_for(interaction))
+        job = ImagineJob(
+            self.bot,
+            interaction,
+            request,
+            deadline=deadline_for(interaction),
+            spawn=self.spawn_delivery,
+        )
         # Submitted before the acknowledgement, with no await in between checking the
         # member's limit and taking the place: a burst of clicks cannot slip past it.
         try:

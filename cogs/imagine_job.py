@@ -7,7 +7,8 @@ import asyncio
 import io
 import logging
 import time
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Coroutine
+from typing import TYPE_CHECKING, Any
 
 import discord
 
@@ -43,8 +44,10 @@ class ImagineJob:
         request: ImageRequest,
         *,
         deadline: float,
+        spawn: Callable[[Coroutine[Any, Any, None]], object],
     ) -> None:
         self.bot = bot
+        self.spawn = spawn
         self.interaction = interaction
         self.request = request
         self.deadline = deadline
@@ -79,7 +82,8 @@ class ImagineJob:
             return
         finally:
             ticker.cancel()
-        await self.deliver(image)
+        # Posting happens off the worker: the provider's slot goes to the next job at once.
+        self.spawn(self.deliver(image))
 
     async def on_update(self, ticket: Ticket) -> None:
         match ticket.state:
