@@ -79,7 +79,13 @@ class ImageBot(commands.Bot):
     async def setup_hook(self) -> None:
         settings = self.settings
         self.session = aiohttp.ClientSession()
-        self.gate = RateGate(settings.image_api_concurrency, settings.image_api_rate)
+        self.gate = RateGate(
+            settings.image_api_concurrency,
+            settings.image_api_rate,
+            # 429s slow the bot to a quarter of the configured rate at most: slower only
+            # makes every member wait without sparing the provider anything more.
+            min_rate=settings.image_api_rate / 4,
+        )
         self.image_client = ImageClient(
             self.session,
             url=settings.generations_url,

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import signal
 import statistics
 import sys
 import tempfile
@@ -20,6 +18,7 @@ from pathlib import Path
 
 from tests.api_standin import APIStandIn, make_png
 from tests.bot_harness import BOT_TOKEN
+from tests.bot_subprocess import BotProcess
 from tests.discord_standin import DiscordStandIn, InteractionRecord
 
 log = logging.getLogger("benchmarks.queue_load")
@@ -27,57 +26,6 @@ log = logging.getLogger("benchmarks.queue_load")
 ROOT = Path(__file__).resolve().parent.parent
 API_LATENCY = 0.5
 PROVIDER_CAP = 2
-
-
-class BotProcess:
-    def __init__(self, discord: DiscordStandIn, api: APIStandIn, data_dir: Path, **env: str):
-        self.discord, self.api, self.data_dir, self.env = discord, api, data_dir, env
-        self.process: asyncio.subprocess.Process | None = None
-        self.ready = asyncio.Event()
-        self.log_lines: list[str] = []
-
-    async def start(self) -> None:
-        env = {
-            "PATH": os.environ.get("PATH", ""),
-            "DISCORD_TOKEN": BOT_TOKEN,
-            "IMAGE_API_BASE_URL": self.api.base_url,
-            "IMAGE_API_KEY": self.api.api_key,
-            "DATA_DIR": str(self.data_dir),
-            "LOG_LEVEL": "INFO",  # the "logged in" line says it is ready
-            **self.env,
-        }
-        self.process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "benchmarks.bot_process",
-            self.discord.api_base,
-            self.discord.gateway_url,
-            cwd=self.data_dir,
-            env=env | {"PYTHONPATH": str(ROOT)},
-            stderr=asyncio.subprocess.PIPE,
-        )
-        self._reader = asyncio.create_task(self._read_log())
-        await asyncio.wait_for(self.ready.wait(), 30)
-
-    async def _read_log(self) -> None:
-        assert self.process and self.process.stderr
-        async for raw in self.process.stderr:
-            line = raw.decode(errors="replace").rstrip()
-            self.log_lines.append(line)
-            if "logged in as" in line:
-                self.ready.set()
-
-    def peak_rss_mb(self) -> float:
-        assert self.process
-        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-        return float("nan")
-
-    async def stop(self) -> int:
-        assert self.process
-        self.process.send_signal(signal.SIGTERM)
-        return await asyncio.wait_for(self.process.wait(), 60)
 
 
 def percentile(values: Sequence[float], q: float) -> float:

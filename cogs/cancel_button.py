@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from imagecore.fair_queue import CancelOutcome
+from imagecore.fair_queue import CancelOutcome, TicketState
 
 if TYPE_CHECKING:
     from bot import ImageBot
@@ -52,8 +52,17 @@ class CancelButton(
         return cls(match["ticket"])
 
     async def callback(self, interaction: discord.Interaction[ImageBot]) -> None:
-        outcome = interaction.client.scheduler.cancel(self.ticket_id, interaction.user.id)
-        await interaction.response.send_message(OUTCOME_SENTENCES[outcome], ephemeral=True)
+        scheduler = interaction.client.scheduler
+        outcome = scheduler.cancel(self.ticket_id, interaction.user.id)
+        sentence = OUTCOME_SENTENCES[outcome]
+        ticket = scheduler.get(self.ticket_id)
+        if (
+            outcome is CancelOutcome.ALREADY_FINISHED
+            and ticket
+            and ticket.state is TicketState.CANCELLED
+        ):
+            sentence = "Already cancelled."
+        await interaction.response.send_message(sentence, ephemeral=True)
 
 
 def cancel_view(ticket_id: str) -> discord.ui.View:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections.abc import AsyncIterator
 
 import pytest
 
-from cogs.sentences import DROPPED, sentence_for
+from bot import run_bot
+from cogs.sentences import DROPPED, EXPIRED, sentence_for
+from config import load_settings
 from imagecore.errors import (
     AuthFailed,
     BadRequest,
@@ -392,3 +395,71 @@ async def test_imagine_queue_shows_your_jobs(h):
     assert status.ephemeral
     text = status.original.content
     assert "1 waiting, 1 being made" in text and "Yours at #1" in text
+
+
+async def test_a_job_that_could_not_be_posted_in_time_is_never_started(h):
+    # The gateway delivered this interaction late: 880 of its 900 seconds are gone.
+    h.discord.interaction_age = 880
+    record = await outcome(await h.imagine())
+    assert private_text(record) == EXPIRED
+    assert record.original.deleted
+    assert h.api.generation_calls == 0
+
+
+async def test_status_edits_come_at_most_every_two_seconds(h):
+    await h.restart_bot(IMAGE_API_CONCURRENCY="1")
+    h.api.latency = 2.2
+    await h.imagine(user=h.bob, prompt="first")
+    await asyncio.sleep(0.1)
+    await h.imagine(user=h.discord.add_member(h.guild, name="carol"), prompt="second")
+    await asyncio.sleep(0.1)
+    third = await h.imagine(prompt="third")
+    await outcome(third, within=15)
+    history = third.original.history
+    contents = [revision.content for revision in history]
+    assert any(c.startswith("Queued — #2") for c in contents), contents
+    assert any(c.startswith("Generating…") for c in contents), contents
+    status_edits = [r.at for r in history if r.content and not r.attachment_names]
+    gaps = [b - a for a, b in itertools.pairwise(status_edits)]
+    assert all(gap >= 1.95 for gap in gaps), gaps
+    assert history[-1].attachment_names == ["image.png"]
+
+
+async def test_double_click_on_cancel(h):
+    await h.restart_bot(IMAGE_API_CONCURRENCY="1")
+    h.api.latency = 0.6
+    await h.imagine(user=h.bob, prompt="first")
+    await asyncio.sleep(0.1)
+    second = await h.imagine(prompt="second")
+    await second.wait_for(
+        lambda r: r.original is not None and r.original.content.startswith("Queued")
+    )
+    message = second.original
+    (custom_id,) = message.custom_ids
+    clicks = await asyncio.gather(*(h.discord.click(message, custom_id, h.alice) for _ in range(2)))
+    answers = sorted([(await c.wait_done()).original.content for c in clicks])
+    assert answers[0].startswith("Already cancelled") and answers[1].startswith("Cancelled")
+
+
+async def test_an_api_throttling_for_minutes_fails_plainly_and_then_recovers(h):
+    await h.restart_bot(IMAGE_API_CONCURRENCY="2", IMAGE_API_RATE="10")
+    h.bot.image_client._backoff_base = 0.01
+    throttled = Reply.dashscope_error(
+        429, "Throttling.RateQuota", "Requests rate limit exceeded.", headers={"Retry-After": "0.1"}
+    )
+    h.api.queue(*[throttled] * 9)
+    records = [await h.imagine(user=user, prompt="busy") for user in (h.alice, h.bob, h.alice)]
+    for record in records:
+        await outcome(record, within=30)
+        assert private_text(record) == sentence_for(Throttled("x"))
+    assert h.bot.gate.current_rate < 10  # the 429s slowed the bot down
+    assert posted_image(await outcome(await h.imagine(user=h.bob), within=30))
+
+
+async def test_a_rejected_discord_token_is_said_plainly(tmp_path, caplog):
+    async with harness(tmp_path, start=False) as idle:
+        env = idle.settings_env(DISCORD_TOKEN="MTAx.Wr0nG.token-that-discord-does-not-know")
+        code = await run_bot(load_settings(env))
+    assert code == 2
+    assert "Discord rejected DISCORD_TOKEN" in caplog.text
+    assert "Wr0nG" not in caplog.text

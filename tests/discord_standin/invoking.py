@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -130,7 +131,10 @@ class InteractionDriver(GatewayEvents):
         message: StoredMessage | None = None,
         parent: InteractionRecord | None = None,
     ) -> InteractionRecord:
-        interaction_id = self.snowflakes.next()
+        # A positive ``interaction_age`` dates the interaction in the past, as when the
+        # gateway delivers it late: the bot sees less of its 15 minutes left.
+        age = getattr(self, "interaction_age", 0.0)
+        interaction_id = self.snowflakes.at(time.time() - age) if age else self.snowflakes.next()
         # Real tokens are long base64-ish strings starting with "aW50ZXJhY3Rpb246".
         token = "aW50ZXJhY3Rpb246" + secrets.token_urlsafe(48)
         payload: dict[str, Any] = {

@@ -23,3 +23,9 @@ class SnowflakeFactory:
         candidate = (millis << 22) | (self._worker << 17)
         self._last = max(candidate, self._last + 1)
         return self._last
+
+    def at(self, timestamp: float) -> int:
+        """A snowflake dated ``timestamp`` (Unix seconds), outside the increasing sequence:
+        for interactions that reach the bot late."""
+        millis = int(timestamp * 1000) - DISCORD_EPOCH_MS
+        return (millis << 22) | (self._worker << 17) | (id(self) & 0xFFF)

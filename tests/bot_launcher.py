@@ -1,7 +1,7 @@
 """Starts the real bot (bot.main) with discord.py pointed at the Discord stand-in.
 
-Only benchmarks use this; the bot itself has no switch for it. Usage:
-    python -m benchmarks.bot_process API_BASE GATEWAY_URL   (settings come from the env)
+Only tests and benchmarks use this; the bot itself has no switch for it. Usage:
+    python -m tests.bot_launcher API_BASE GATEWAY_URL   (settings come from the env)
 """
 
 from __future__ import annotations
