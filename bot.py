@@ -7,6 +7,7 @@ import logging
 import os
 import signal
 import sys
+import time
 from typing import Any
 
 import aiohttp
@@ -15,17 +16,27 @@ from discord import app_commands
 from discord.ext import commands
 from dotenv import find_dotenv, load_dotenv
 
+from cogs.imagine_job import tell_privately
+from cogs.refusals import Refused
 from cogs.sentences import UNEXPECTED
 from config import ConfigError, Settings, load_settings
 from imagecore.client import ImageClient
 from imagecore.command_sync import SyncState, commands_fingerprint
 from imagecore.fair_queue import FairScheduler
+from imagecore.guild_settings import BotDefaults
+from imagecore.job_ledger import JobLedger
 from imagecore.log_redaction import install_redaction
 from imagecore.rate_gate import RateGate
+from imagecore.storage import Storage, StorageUnavailable
 
 log = logging.getLogger("bot")
 
-EXTENSIONS = ("cogs.imagine", "cogs.queue_status")
+EXTENSIONS = ("cogs.imagine", "cogs.queue_status", "cogs.settings", "cogs.usage")
+EXIT_STORAGE = 1
+# How often history writes kept while the database was down are retried, and how often
+# old history is purged.
+OUTBOX_RETRY_SECONDS = 15.0
+PURGE_EVERY_SECONDS = 24 * 3600.0
 # How long running images may take to finish when the bot is asked to stop.
 SHUTDOWN_GRACE = 45.0
 EXIT_CONFIG = 2
@@ -37,7 +48,11 @@ class ImageTree(app_commands.CommandTree["ImageBot"]):
     ) -> None:
         """Last resort: the member gets a short sentence, the log gets the traceback."""
         original = getattr(error, "original", error)
-        if isinstance(error, app_commands.NoPrivateMessage):
+        if isinstance(error, app_commands.CheckFailure) and interaction.response.is_done():
+            return  # the check already told the member why
+        if isinstance(original, Refused):
+            text = str(original)
+        elif isinstance(error, app_commands.NoPrivateMessage):
             text = "This command works only inside a server."
         elif isinstance(error, app_commands.CheckFailure):
             text = "You can't use this command here."
@@ -45,13 +60,7 @@ class ImageTree(app_commands.CommandTree["ImageBot"]):
             text = UNEXPECTED
             command = interaction.command.qualified_name if interaction.command else "?"
             log.error("command /%s failed", command, exc_info=original)
-        try:
-            if interaction.response.is_done():
-                await interaction.followup.send(text, ephemeral=True)
-            else:
-                await interaction.response.send_message(text, ephemeral=True)
-        except discord.HTTPException:
-            log.debug("could not report an error to the member", exc_info=True)
+        await tell_privately(interaction, text)
 
 
 class ImageBot(commands.Bot):
@@ -59,6 +68,8 @@ class ImageBot(commands.Bot):
     image_client: ImageClient
     gate: RateGate
     scheduler: FairScheduler
+    storage: Storage
+    ledger: JobLedger
 
     def __init__(self, settings: Settings, **options: Any) -> None:
         # Only the guilds intent: application commands need nothing privileged.
@@ -75,9 +86,31 @@ class ImageBot(commands.Bot):
         )
         self.settings = settings
         self.sync_state = SyncState(settings.data_dir / "commands.sha256")
+        # Wall-clock time for budgets and history (UTC days); tests may replace it.
+        self.clock = time.time
+        self._maintenance: asyncio.Task[None] | None = None
+        self._storage_closed = False
+
+    def bot_defaults(self) -> BotDefaults:
+        settings = self.settings
+        return BotDefaults(
+            size=settings.default_size,
+            negative_prompt=settings.default_negative_prompt,
+            prompt_extend=settings.default_prompt_extend,
+            watermark=settings.default_watermark,
+            model=settings.image_model,
+            max_pending_per_user=settings.max_pending_per_user,
+            cooldown_seconds=settings.cooldown_seconds,
+            user_daily_images=settings.user_daily_images,
+            models=settings.image_models,
+            sizes=settings.image_sizes,
+        )
 
     async def setup_hook(self) -> None:
         settings = self.settings
+        self.storage = await Storage.open(settings.database_url.reveal())
+        self.ledger = JobLedger(self.storage)
+        self._maintenance = asyncio.create_task(self.maintain_storage())
         self.session = aiohttp.ClientSession()
         self.gate = RateGate(
             settings.image_api_concurrency,
@@ -133,6 +166,29 @@ class ImageBot(commands.Bot):
             return
         self.sync_state.remember(fingerprint)
 
+    async def maintain_storage(self) -> None:
+        """Retry history writes kept while the database was down; purge old history daily."""
+        last_purge = -PURGE_EVERY_SECONDS
+        while True:
+            try:
+                if self.storage.outbox_size:
+                    await self.storage.flush_outbox()
+                if time.monotonic() - last_purge >= PURGE_EVERY_SECONDS:
+                    cutoff = self.clock() - self.settings.history_days * 86400
+                    deleted = await self.storage.purge_history(cutoff)
+                    last_purge = time.monotonic()
+                    if deleted:
+                        log.info(
+                            "purged %d history rows older than %d days",
+                            deleted,
+                            self.settings.history_days,
+                        )
+            except StorageUnavailable as exc:
+                log.warning("storage maintenance postponed: %s", exc)
+            except Exception:
+                log.exception("storage maintenance failed")
+            await asyncio.sleep(OUTBOX_RETRY_SECONDS)
+
     async def on_ready(self) -> None:
         assert self.user is not None
         log.info(
@@ -154,6 +210,13 @@ class ImageBot(commands.Bot):
         await super().close()
         if hasattr(self, "session"):
             await self.session.close()
+        if self._maintenance is not None:
+            self._maintenance.cancel()
+        if hasattr(self, "storage") and not self._storage_closed:
+            self._storage_closed = True
+            await self.ledger.drain(10)
+            await self.storage.flush_outbox()
+            await self.storage.close()
 
 
 def setup_logging() -> None:
@@ -165,6 +228,8 @@ def setup_logging() -> None:
     )
     # discord.py's gateway chatter is noise at INFO.
     logging.getLogger("discord.gateway").setLevel(logging.WARNING)
+    # Alembic reports every start at INFO; only problems matter in the bot's log.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 async def run_bot(settings: Settings) -> int:
@@ -184,6 +249,11 @@ async def run_bot(settings: Settings) -> int:
         except discord.PrivilegedIntentsRequired:
             log.error("Discord refused the requested intents")
             return EXIT_CONFIG
+        except StorageUnavailable as exc:
+            log.error(
+                "database: %s (check DATABASE_URL; the bot will work once it is reachable)", exc
+            )
+            return EXIT_STORAGE
     return 0
 
 

@@ -14,11 +14,22 @@ from discord import app_commands
 from discord.ext import commands
 
 from cogs.cancel_button import CancelButton
-from cogs.imagine_job import ImagineJob, tell_privately
-from cogs.sentences import NO_PERMISSION, RESTARTING, queue_full
+from cogs.imagine_job import ImagineJob, job_record, tell_privately
+from cogs.mod_log import post_mod_log
+from cogs.sentences import (
+    NO_PERMISSION,
+    RESTARTING,
+    SETTINGS_UNAVAILABLE,
+    queue_full,
+    refusal_sentence,
+)
+from imagecore.admission import Refusal, RequestContext, check_admission, utc_day
 from imagecore.fair_queue import QueueFull, ShuttingDown
+from imagecore.guild_settings import GuildSettings
 from imagecore.request import MAX_NEGATIVE_PROMPT, MAX_PROMPT, MAX_SEED, ImageRequest
 from imagecore.sizes import size_label
+from imagecore.storage import StorageUnavailable, Usage
+from imagecore.text_limits import one_line
 
 if TYPE_CHECKING:
     from bot import ImageBot
@@ -28,6 +39,8 @@ __all__ = ["ImagineCog", "setup"]
 log = logging.getLogger(__name__)
 
 TOKEN_LIFETIME = 15 * 60
+# Seconds the settings lookup may take before /imagine answers "settings unavailable".
+STORAGE_BUDGET = 1.5
 # Time kept back after the image arrives to re-encode and upload it before the token dies.
 DELIVERY_MARGIN = 30.0
 PERMISSION_NAMES = {"attach_files": "Attach Files", "embed_links": "Embed Links"}
@@ -38,6 +51,8 @@ class ImagineCog(commands.Cog):
         self.bot = bot
         self.command = build_imagine_command(self)
         self.deliveries: set[asyncio.Task[None]] = set()
+        # When each member last asked, so a cooldown holds before the job reaches history.
+        self.last_request: dict[tuple[int | None, int], float] = {}
 
     async def cog_load(self) -> None:
         self.bot.tree.add_command(self.command)
@@ -69,26 +84,93 @@ class ImagineCog(commands.Cog):
         if refusal:
             await tell_privately(interaction, refusal)
             return
-        settings = self.bot.settings
+        bot_defaults = self.bot.bot_defaults()
+        if size is not None and size not in bot_defaults.sizes:
+            await tell_privately(interaction, "That size is not offered here.")
+            return
+        now = self.bot.clock()
         try:
-            request = ImageRequest(
-                prompt=prompt.strip(),
-                model=settings.image_model,
-                size=size or settings.default_size,
-                prompt_extend=settings.default_prompt_extend
-                if prompt_extend is None
-                else prompt_extend,
-                watermark=settings.default_watermark if watermark is None else watermark,
-                negative_prompt=(negative_prompt or settings.default_negative_prompt).strip(),
+            # Bounded: the whole answer must reach Discord within its 3-second window.
+            async with asyncio.timeout(STORAGE_BUDGET):
+                server, usage, last_job_at = await self.member_context(interaction, now)
+        except (StorageUnavailable, TimeoutError) as exc:
+            log.warning("settings unavailable for /imagine: %s", exc or "timed out")
+            await tell_privately(interaction, SETTINGS_UNAVAILABLE)
+            return
+        try:
+            request = bot_defaults.resolve(
+                server,
+                prompt=prompt,
+                negative_prompt=negative_prompt,
+                size=size,
+                prompt_extend=prompt_extend,
+                watermark=watermark,
                 seed=seed,
             )
         except ValueError as exc:
             await tell_privately(interaction, f"That request can't be drawn: {exc}.")
             return
-        if request.size not in settings.image_sizes:
-            await tell_privately(interaction, "That size is not offered here.")
+        limits = bot_defaults.limits_for(server)
+        key = (interaction.guild_id, interaction.user.id)
+        recent = [t for t in (last_job_at, self.last_request.get(key)) if t is not None]
+        pending = len(self.bot.scheduler.snapshot(interaction.user.id).tickets)
+        context = RequestContext(
+            guild_id=interaction.guild_id,
+            channel_id=interaction.channel_id,
+            role_ids=[role.id for role in getattr(interaction.user, "roles", ())],
+            prompt=request.prompt,
+            negative_prompt=request.negative_prompt,
+            now=now,
+            last_job_at=max(recent) if recent else None,
+            user_today=usage.user_today,
+            guild_today=usage.guild_today,
+            pending=pending,
+        )
+        refused = check_admission(limits, context)
+        if refused is not None:
+            await self.refuse(interaction, request, refused, server, now)
             return
+        assert limits.max_pending_per_user is not None
+        if pending >= limits.max_pending_per_user:
+            await tell_privately(interaction, queue_full(limits.max_pending_per_user))
+            return
+        self.last_request[key] = now
         await self.enqueue(interaction, request)
+
+    async def member_context(
+        self, interaction: discord.Interaction[ImageBot], now: float
+    ) -> tuple[GuildSettings, Usage, float | None]:
+        storage = self.bot.storage
+        guild_id = interaction.guild_id
+        server = await storage.guild_settings(guild_id) if guild_id else GuildSettings()
+        usage = await storage.usage(
+            user_id=interaction.user.id, guild_id=guild_id, day=utc_day(now)
+        )
+        last = await storage.last_job_at(user_id=interaction.user.id, guild_id=guild_id)
+        return server, usage, last
+
+    async def refuse(
+        self,
+        interaction: discord.Interaction[ImageBot],
+        request: ImageRequest,
+        refused: Refusal,
+        server: GuildSettings,
+        now: float,
+    ) -> None:
+        await tell_privately(
+            interaction, refusal_sentence(refused.kind, refused.detail, refused.retry_at, now)
+        )
+        self.bot.ledger.save(
+            job_record(
+                interaction, request, created_at=now, status="refused", error_class=refused.kind
+            )
+        )
+        await post_mod_log(
+            self.bot,
+            server.log_channel_id,
+            f"🚫 Refused /imagine from <@{interaction.user.id}> in <#{interaction.channel_id}> "
+            f"({refused.kind}: {refused.detail}): {one_line(request.prompt, 300)}",
+        )
 
     def refusal(self, interaction: discord.Interaction[ImageBot]) -> str | None:
         """Why this request can't be taken, checked before anything is queued or paid for."""
@@ -165,7 +247,10 @@ def build_imagine_command(cog: ImagineCog) -> app_commands.Command:
         seed="Same seed and prompt give a similar image",
     )
     @app_commands.choices(size=size_choices)
-    @app_commands.guild_only()
+    @app_commands.allowed_contexts(
+        guilds=True, dms=cog.bot.settings.allow_dms, private_channels=False
+    )
+    @app_commands.allowed_installs(guilds=True, users=False)
     async def imagine(
         interaction: discord.Interaction[ImageBot],
         prompt: app_commands.Range[str, 1, MAX_PROMPT],

@@ -18,6 +18,7 @@ from cogs.sentences import DROPPED, EXPIRED, UNEXPECTED, sentence_for
 from imagecore.coalescing_updates import CoalescingUpdater
 from imagecore.errors import ImageAPIError
 from imagecore.fair_queue import Ticket, TicketState
+from imagecore.storage import JobRecord
 from imagecore.upload_fit import fit_for_upload
 
 if TYPE_CHECKING:
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
     from imagecore.client import GeneratedImage
     from imagecore.request import ImageRequest
 
-__all__ = ["NO_MENTIONS", "ImagineJob", "tell_privately"]
+__all__ = ["NO_MENTIONS", "ImagineJob", "job_record", "tell_privately"]
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +53,7 @@ class ImagineJob:
         self.request = request
         self.deadline = deadline
         self.submitted = time.monotonic()
+        self.submitted_at = bot.clock()
         self.generating_since: float | None = None
         self.updates = CoalescingUpdater(EDIT_INTERVAL)
         # Set once Discord has the acknowledgement; nothing may edit the response before.
@@ -74,10 +76,12 @@ class ImagineJob:
                 self.interaction.guild_id,
                 exc.log_line(),
             )
+            self.record("failed", error_class=type(exc).__name__)
             await self.fail(sentence_for(exc))
             return
         except Exception:
             log.exception("image job failed unexpectedly")
+            self.record("failed", error_class="Unexpected")
             await self.fail(UNEXPECTED)
             return
         finally:
@@ -90,10 +94,13 @@ class ImagineJob:
             case TicketState.QUEUED:
                 await self.show_queued()
             case TicketState.CANCELLED:
+                self.record("cancelled")
                 await self.updates.final(self._remove_placeholder)
             case TicketState.EXPIRED:
+                self.record("expired", error_class="Expired")
                 await self.fail(EXPIRED)
             case TicketState.DROPPED:
+                self.record("dropped")
                 await self.fail(DROPPED)
 
     # -- what the channel sees ------------------------------------------------------------
@@ -131,6 +138,7 @@ class ImagineJob:
             fitted = await asyncio.to_thread(fit_for_upload, image.data, limit)
         except (ValueError, OSError):
             log.exception("could not fit the image under %d bytes", limit)
+            self.record("failed", error_class="TooLarge")
             await self.fail("The image is too large to post on this server.")
             return
         filename = f"image.{fitted.extension}"
@@ -156,7 +164,26 @@ class ImagineJob:
             await self.updates.final(post)
         except discord.HTTPException as exc:
             log.warning("posting the image failed: HTTP %s code %s", exc.status, exc.code)
+            self.record("failed", error_class="UploadRefused")
             await self._tell_requester("The image was made but Discord refused the upload.")
+            return
+        # Counted only now: a member's budget pays for images they actually received.
+        self.record("delivered", revised_prompt=image.revised_prompt)
+
+    def record(
+        self, status: str, *, error_class: str | None = None, revised_prompt: str | None = None
+    ) -> None:
+        self.bot.ledger.save(
+            job_record(
+                self.interaction,
+                self.request,
+                created_at=self.submitted_at,
+                status=status,
+                error_class=error_class,
+                revised_prompt=revised_prompt,
+                latency_seconds=time.monotonic() - self.submitted,
+            )
+        )
 
     async def fail(self, sentence: str) -> None:
         """Tell only the requester, and leave no public placeholder behind."""
@@ -175,6 +202,36 @@ class ImagineJob:
 
     async def _tell_requester(self, sentence: str) -> None:
         await tell_privately(self.interaction, sentence)
+
+
+def job_record(
+    interaction: discord.Interaction[ImageBot],
+    request: ImageRequest,
+    *,
+    created_at: float,
+    status: str,
+    error_class: str | None = None,
+    revised_prompt: str | None = None,
+    latency_seconds: float | None = None,
+) -> JobRecord:
+    return JobRecord(
+        guild_id=interaction.guild_id,
+        channel_id=interaction.channel_id,
+        user_id=interaction.user.id,
+        prompt=request.prompt,
+        negative_prompt=request.negative_prompt,
+        model=request.model,
+        size=request.size,
+        prompt_extend=request.prompt_extend,
+        watermark=request.watermark,
+        seed=request.seed,
+        created_at=created_at,
+        status=status,
+        error_class=error_class,
+        revised_prompt=revised_prompt,
+        latency_seconds=latency_seconds,
+        finished_at=interaction.client.clock(),
+    )
 
 
 async def tell_privately(interaction: discord.Interaction[ImageBot], sentence: str) -> None:

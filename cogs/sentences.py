@@ -100,3 +100,35 @@ def queue_full(limit: int) -> str:
         f"You already have {limit} {images} waiting, the most one member may have at once. "
         "Please wait for one to finish."
     )
+
+
+SETTINGS_UNAVAILABLE = "The bot's settings are unavailable for a moment, so nothing was changed or queued. Please try again."
+
+
+def refusal_sentence(kind: str, detail: str, retry_at: float | None, now: float) -> str:
+    """What a member reads when the server's rules refuse a request."""
+    match kind:
+        case "channel":
+            channels = ", ".join(f"<#{c}>" for c in detail.split(","))
+            return f"/imagine can't be used in this channel. Try {channels}."
+        case "role":
+            return "On this server, /imagine is open to certain roles only, and you don't have one."
+        case "blocked_word":
+            return f"This prompt can't be drawn here: it matches the server's blocked-word rule “{detail}”."
+        case "cooldown":
+            return f"Please wait {_wait(retry_at, now)} before your next image."
+        case "user_daily":
+            return f"You've had your {detail} images for today. The count resets at 00:00 UTC, in {_wait(retry_at, now)}."
+        case "guild_daily":
+            return f"This server has used its {detail} images for today. The count resets at 00:00 UTC, in {_wait(retry_at, now)}."
+    return "This request can't be taken right now."
+
+
+def _wait(retry_at: float | None, now: float) -> str:
+    seconds = max(1, round((retry_at or now) - now))
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes = round(seconds / 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    return f"{minutes // 60} h {minutes % 60} min"

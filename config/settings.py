@@ -67,6 +67,12 @@ class Settings:
     max_pending_per_user: int = 3
     data_dir: Path = field(default_factory=lambda: Path("data"))
     log_level: str = "INFO"
+    image_models: tuple[str, ...] = ("qwen-image",)
+    database_url: Secret = field(default_factory=lambda: Secret("sqlite:///data/bot.db"))
+    history_days: int = 90
+    allow_dms: bool = False
+    cooldown_seconds: int = 0
+    user_daily_images: int | None = None
 
     @property
     def generations_url(self) -> str:
@@ -172,11 +178,37 @@ def _guild_ids(env: Mapping[str, str]) -> tuple[int, ...]:
     return tuple(dict.fromkeys(ids))
 
 
+MODEL_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._\-/]{0,99}")
+
+
 def _model(env: Mapping[str, str]) -> str:
     value = env.get("IMAGE_MODEL", "").strip() or "qwen-image"
-    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._\-/]{0,99}", value):
+    if not MODEL_NAME.fullmatch(value):
         raise ConfigError("IMAGE_MODEL", f"is not a model name, got {value!r}")
     return value
+
+
+def _models(env: Mapping[str, str], default_model: str) -> tuple[str, ...]:
+    names = [part.strip() for part in env.get("IMAGE_MODELS", "").split(",") if part.strip()]
+    for name in names:
+        if not MODEL_NAME.fullmatch(name):
+            raise ConfigError("IMAGE_MODELS", f"is not a list of model names, got {name!r}")
+    if len(names) > 25:
+        raise ConfigError("IMAGE_MODELS", "may list at most 25 models")
+    # The bot's own model is always allowed.
+    return tuple(dict.fromkeys([default_model, *names]))
+
+
+def _database_url(env: Mapping[str, str], data_dir: Path) -> Secret:
+    raw = env.get("DATABASE_URL", "").strip()
+    if not raw:
+        return Secret(f"sqlite:///{data_dir / 'bot.db'}")
+    scheme = raw.partition(":")[0].lower()
+    if scheme not in ("sqlite", "postgresql", "postgres") and not scheme.startswith(
+        ("sqlite+", "postgresql+")
+    ):
+        raise ConfigError("DATABASE_URL", "must start with sqlite:/// or postgresql://")
+    return Secret(raw)
 
 
 def _log_level(env: Mapping[str, str]) -> str:
@@ -216,11 +248,13 @@ def load_settings(env: Mapping[str, str]) -> Settings:
     if len(negative) > 500:
         raise ConfigError("DEFAULT_NEGATIVE_PROMPT", "must be at most 500 characters")
     data_dir = env.get("DATA_DIR", "").strip() or "data"
+    model = _model(env)
+    user_daily = env.get("USER_DAILY_IMAGES", "").strip()
     settings = Settings(
         discord_token=token,
         image_api_base_url=base_url,
         image_api_key=api_key,
-        image_model=_model(env),
+        image_model=model,
         image_api_timeout=_timeout(env),
         image_sizes=sizes,
         default_size=default_size,
@@ -233,6 +267,12 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         max_pending_per_user=_integer(env, "MAX_PENDING_PER_USER", 3, 1, 100),
         data_dir=Path(data_dir),
         log_level=_log_level(env),
+        image_models=_models(env, model),
+        database_url=_database_url(env, Path(data_dir)),
+        history_days=_integer(env, "HISTORY_DAYS", 90, 1, 3650),
+        allow_dms=_bool(env, "ALLOW_DMS", False),
+        cooldown_seconds=_integer(env, "COOLDOWN_SECONDS", 0, 0, 86400),
+        user_daily_images=_integer(env, "USER_DAILY_IMAGES", 0, 1, 100000) if user_daily else None,
     )
     logging.getLogger(__name__).debug("settings loaded for model %s", settings.image_model)
     return settings

@@ -33,6 +33,10 @@ def test_defaults():
     assert settings.log_level == "INFO"
     assert (settings.image_api_concurrency, settings.image_api_rate) == (2, 2.0)
     assert settings.max_pending_per_user == 3
+    assert settings.image_models == ("qwen-image",)
+    assert settings.database_url.reveal() == "sqlite:///data/bot.db"
+    assert (settings.history_days, settings.allow_dms) == (90, False)
+    assert (settings.cooldown_seconds, settings.user_daily_images) == (0, None)
 
 
 def test_every_variable_is_read():
@@ -52,6 +56,12 @@ def test_every_variable_is_read():
             "IMAGE_API_CONCURRENCY": "4",
             "IMAGE_API_RATE": "0.5",
             "MAX_PENDING_PER_USER": "10",
+            "IMAGE_MODELS": "qwen-image-max, qwen-image",
+            "DATABASE_URL": "postgresql://bot:pw@db/bot",
+            "HISTORY_DAYS": "30",
+            "ALLOW_DMS": "true",
+            "COOLDOWN_SECONDS": "20",
+            "USER_DAILY_IMAGES": "50",
         }
     )
     assert settings.image_model == "qwen-image-plus"
@@ -66,6 +76,10 @@ def test_every_variable_is_read():
     assert settings.log_level == "DEBUG"
     assert (settings.image_api_concurrency, settings.image_api_rate) == (4, 0.5)
     assert settings.max_pending_per_user == 10
+    assert settings.image_models == ("qwen-image-plus", "qwen-image-max", "qwen-image")
+    assert settings.database_url.reveal() == "postgresql://bot:pw@db/bot"
+    assert (settings.history_days, settings.allow_dms) == (30, True)
+    assert (settings.cooldown_seconds, settings.user_daily_images) == (20, 50)
 
 
 @pytest.mark.parametrize("name", ["DISCORD_TOKEN", "IMAGE_API_BASE_URL", "IMAGE_API_KEY"])
@@ -104,6 +118,12 @@ def test_each_required_variable_missing(name):
         ("IMAGE_API_RATE", "fast"),
         ("IMAGE_API_RATE", "0"),
         ("MAX_PENDING_PER_USER", "-1"),
+        ("IMAGE_MODELS", "qwen image"),
+        ("DATABASE_URL", "mysql://x"),
+        ("HISTORY_DAYS", "0"),
+        ("ALLOW_DMS", "sometimes"),
+        ("COOLDOWN_SECONDS", "-5"),
+        ("USER_DAILY_IMAGES", "0"),
     ],
 )
 def test_each_malformed_value_is_named(name, value):

@@ -36,6 +36,12 @@ CONTEXT_GUILD, CONTEXT_BOT_DM = 0, 1
 class InteractionDriver(GatewayEvents):
     """``invoke``/``autocomplete``/``click``/``submit_modal``/context-menu commands."""
 
+    def allow_command(self, guild: Guild, name: str, member: Member) -> None:
+        """An admin's per-server override: ``member`` may use ``/name`` whatever its
+        default_member_permissions say (Discord then sends the interaction as usual)."""
+        overrides = self.__dict__.setdefault("command_overrides", {})
+        overrides.setdefault((guild.id, name), set()).add(member.user.id)
+
     def registered_commands(self, guild: Guild | None = None) -> list[dict[str, Any]]:
         """Commands as Discord would return them (global, or for one guild)."""
         return [c.payload() for c in self.commands.in_scope(guild.id if guild else None)]
@@ -90,6 +96,11 @@ class InteractionDriver(GatewayEvents):
             )
         required = command.default_member_permissions
         if required is None:
+            return
+        # Server admins can let chosen members or roles use a command regardless of its
+        # default_member_permissions (Server Settings → Integrations): bots must re-check.
+        allowed = getattr(self, "command_overrides", {}).get((guild.id, command.name), set())
+        if member.user.id in allowed or allowed & set(member.role_ids):
             return
         base = guild.base_permissions(member)
         if base == perms.ALL_PERMISSIONS:

@@ -1,0 +1,10 @@
+"""The bot's storage: guild settings (audited), daily usage counters and jobs history on
+SQLite or PostgreSQL, schema kept by Alembic migrations that run when it opens."""
+
+from __future__ import annotations
+
+from imagecore.storage.errors import StorageUnavailable
+from imagecore.storage.records import JOB_STATUSES, GuildStats, JobRecord, Usage
+from imagecore.storage.storage import Storage
+
+__all__ = ["JOB_STATUSES", "GuildStats", "JobRecord", "Storage", "StorageUnavailable", "Usage"]

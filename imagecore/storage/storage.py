@@ -1,0 +1,294 @@
+"""The bot's database: guild settings with their audit trail, daily usage counters and the
+jobs history, on SQLite or PostgreSQL. Discord-free; every method is a short transaction.
+
+Failures that mean "the database can't be used right now" raise StorageUnavailable, except
+for finishing jobs: those are kept in memory and written when the database is back, so no
+delivered image escapes its daily budget.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Callable
+from datetime import date
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from imagecore.guild_settings import GuildSettings, SettingChange
+from imagecore.storage import job_rows, settings_rows
+from imagecore.storage.days import utc_day
+from imagecore.storage.engine import SQLITE_BEGIN, create_engine
+from imagecore.storage.errors import StorageUnavailable, driver_message, is_unavailable
+from imagecore.storage.migrate import upgrade_schema
+from imagecore.storage.outbox import Delivery, Finish, NewJob, Outbox, PendingWrite
+from imagecore.storage.records import JOB_STATUSES, GuildStats, JobRecord, Usage
+from imagecore.storage.settings_codec import check_changes
+from imagecore.storage.urls import DatabaseTarget, parse_database_url
+
+__all__ = ["Storage"]
+
+log = logging.getLogger(__name__)
+
+# Jobs recorded here and not finished yet whose owners we remember, so a delivery kept in
+# the outbox counts at once; beyond this many the oldest are forgotten (they still count
+# once written).
+OPEN_JOBS_REMEMBERED = 10_000
+INVALIDATE_SECONDS = 0.5
+
+
+class Storage:
+    def __init__(
+        self, engine: AsyncEngine, target: DatabaseTarget, *, clock: Callable[[], float]
+    ) -> None:
+        self._engine = engine
+        self._target = target
+        self._clock = clock
+        self._outbox = Outbox()
+        self._owners: OrderedDict[int, tuple[int | None, int]] = OrderedDict()
+
+    @classmethod
+    async def open(
+        cls,
+        url: str,
+        *,
+        busy_timeout_ms: int = 5000,
+        io_timeout: float = 10.0,
+        clock: Callable[[], float] = time.time,
+    ) -> Storage:
+        """Connect and bring the schema up to date (a no-op at head).
+
+        ``busy_timeout_ms``: how long a write waits for a lock another connection holds.
+        ``io_timeout``: seconds to connect, to get a pooled connection and (PostgreSQL) for
+        any one statement before the database counts as unavailable."""
+        try:
+            target = parse_database_url(url)
+        except ValueError as exc:
+            raise StorageUnavailable(f"DATABASE_URL can't be used: {exc}") from None
+        try:
+            if target.sqlite_path is not None:
+                target.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+            migrator = create_engine(
+                target, busy_timeout_ms=busy_timeout_ms, timeout=io_timeout, migrating=True
+            )
+            try:
+                await upgrade_schema(migrator)
+            finally:
+                await migrator.dispose()
+        except Exception as exc:
+            if not is_unavailable(exc):
+                raise  # a broken migration is a bug to see with its traceback
+            message = f"can't open the database {target.shown}: {driver_message(exc)}"
+            raise StorageUnavailable(target.scrub(message)) from None
+        engine = create_engine(target, busy_timeout_ms=busy_timeout_ms, timeout=io_timeout)
+        log.info("database ready: %s", target.shown)
+        return cls(engine, target, clock=clock)
+
+    async def close(self) -> None:
+        if self._outbox:
+            log.error(
+                "closing the database with %d unwritten job write(s): they are lost",
+                len(self._outbox),
+            )
+        await self._engine.dispose()
+
+    @property
+    def dialect(self) -> str:
+        return self._target.dialect
+
+    @property
+    def outbox_size(self) -> int:
+        return len(self._outbox)
+
+    # -- transactions ---------------------------------------------------------------------
+
+    @contextlib.asynccontextmanager
+    async def _transaction(self, doing: str, *, write: bool) -> AsyncIterator[AsyncConnection]:
+        try:
+            async with self._engine.connect() as connection:
+                if write and self.dialect == "sqlite":
+                    await connection.execution_options(**{SQLITE_BEGIN: "IMMEDIATE"})
+                try:
+                    async with connection.begin():
+                        yield connection
+                except BaseException as exc:
+                    if is_unavailable(exc) or isinstance(exc, asyncio.CancelledError):
+                        # Don't hand a dead or mid-statement connection back to the pool.
+                        await _invalidate(connection)
+                    raise
+        except Exception as exc:
+            if not is_unavailable(exc):
+                raise
+            message = f"{doing}: database {self._target.shown} unavailable ({driver_message(exc)})"
+            raise StorageUnavailable(self._target.scrub(message)) from None
+
+    # -- guild settings -------------------------------------------------------------------
+
+    async def guild_settings(self, guild_id: int) -> GuildSettings:
+        """The server's settings; all unset (None / ()) for a server that never set any."""
+        async with self._transaction("reading settings", write=False) as connection:
+            return await settings_rows.read_settings(connection, guild_id)
+
+    async def change_guild_settings(
+        self, guild_id: int, actor_id: int, **changes: Any
+    ) -> list[SettingChange]:
+        """Apply the changes in one transaction and audit each field whose value changed;
+        returns those changes. ValueError (nothing written) for an unknown name or a value
+        of the wrong type."""
+        checked = check_changes(changes)
+        async with self._transaction("changing settings", write=True) as connection:
+            return await settings_rows.apply_changes(
+                connection, guild_id, actor_id, checked, self._clock()
+            )
+
+    async def reset_guild_settings(self, guild_id: int, actor_id: int) -> list[SettingChange]:
+        """Every setting back to unset, audited like any change."""
+        return await self.change_guild_settings(guild_id, actor_id, **GuildSettings().as_dict())
+
+    async def setting_changes(self, guild_id: int, limit: int = 50) -> list[SettingChange]:
+        """The server's recorded changes, newest first."""
+        async with self._transaction("reading setting changes", write=False) as connection:
+            return await settings_rows.read_changes(connection, guild_id, limit)
+
+    # -- jobs -----------------------------------------------------------------------------
+
+    async def record_job(self, job: JobRecord) -> int:
+        """Insert a job and return its id. A job recorded as delivered counts at once;
+        otherwise finish_job counts it when it is delivered."""
+        new = self._new_job(job)
+        async with self._transaction("recording a job", write=True) as connection:
+            job_id = await job_rows.insert_job(connection, new)
+        if job.finished_at is None:
+            self._owners[job_id] = (job.guild_id, job.user_id)
+            while len(self._owners) > OPEN_JOBS_REMEMBERED:
+                self._owners.popitem(last=False)
+        return job_id
+
+    async def save_job(self, job: JobRecord) -> None:
+        """Record a job that already has its final status. Like record_job, but while the
+        database is unavailable the job (and its counter) waits in the outbox."""
+        await self._write_or_keep(self._new_job(job))
+
+    async def finish_job(
+        self,
+        job_id: int,
+        *,
+        status: str,
+        error_class: str | None = None,
+        revised_prompt: str | None = None,
+        latency_seconds: float | None = None,
+    ) -> None:
+        """Set the final status (finished now); a delivered job also counts for the UTC day
+        it finished. Never raises StorageUnavailable: the write waits in the outbox."""
+        _check_status(status)
+        finish = Finish(
+            job_id=job_id,
+            status=status,
+            finished_at=self._clock(),
+            error_class=error_class,
+            revised_prompt=revised_prompt,
+            latency_seconds=latency_seconds,
+            owner=self._owners.pop(job_id, None),
+        )
+        await self._write_or_keep(finish)
+
+    async def flush_outbox(self) -> int:
+        """Write the kept writes, oldest first; returns how many are still kept."""
+        return await self._outbox.flush(self._write)
+
+    def _new_job(self, job: JobRecord) -> NewJob:
+        _check_status(job.status)
+        delivery = None
+        if job.status == "delivered":
+            finished = job.finished_at if job.finished_at is not None else self._clock()
+            delivery = Delivery.at(finished, job.guild_id, job.user_id)
+        return NewJob(job, delivery)
+
+    async def _write(self, pending: PendingWrite) -> None:
+        async with self._transaction(f"writing {pending.describe()}", write=True) as connection:
+            await job_rows.write(connection, pending)
+
+    async def _write_or_keep(self, pending: PendingWrite) -> None:
+        if self._outbox:
+            # Behind the writes kept before it; a running flush will take it along.
+            self._outbox.add(pending)
+            await self._outbox.flush(self._write, unless_busy=True)
+            return
+        try:
+            await self._write(pending)
+        except StorageUnavailable as exc:
+            self._outbox.add(pending)
+            log.warning(
+                "%s; keeping %s in memory until it is back (%d kept)",
+                exc,
+                pending.describe(),
+                len(self._outbox),
+            )
+
+    # -- usage and history ----------------------------------------------------------------
+
+    async def usage(self, *, user_id: int, guild_id: int | None, day: date) -> Usage:
+        """Delivered images on that UTC day: the user's in this guild (in DMs when
+        guild_id is None) and the whole guild's (0 in DMs), kept writes included."""
+        async with self._transaction("reading usage", write=False) as connection:
+            user, guild = await job_rows.usage(
+                connection, user_id=user_id, guild_id=guild_id, day=day
+            )
+        guild_key = guild_id or 0
+        user += self._outbox.images(day=day, guild_key=guild_key, user_id=user_id)
+        if guild_id is not None:
+            guild += self._outbox.images(day=day, guild_key=guild_key)
+        return Usage(user_today=user, guild_today=guild)
+
+    async def last_job_at(self, *, user_id: int, guild_id: int | None) -> float | None:
+        """When the user's newest request here (not counting refused ones) was made."""
+        async with self._transaction("reading the last job", write=False) as connection:
+            stored = await job_rows.last_job_at(connection, user_id=user_id, guild_id=guild_id)
+        kept = self._outbox.last_created_at(user_id=user_id, guild_id=guild_id)
+        return max((t for t in (stored, kept) if t is not None), default=None)
+
+    async def recent_jobs(self, *, user_id: int, limit: int = 10) -> list[JobRecord]:
+        """The user's newest jobs first, across guilds and DMs."""
+        async with self._transaction("reading history", write=False) as connection:
+            return await job_rows.recent_jobs(connection, user_id=user_id, limit=limit)
+
+    async def forget_user(self, user_id: int) -> int:
+        """Delete the user's job history (their daily counters stay: budgets, not content);
+        returns how many jobs were deleted."""
+        # Under the flush lock, so no kept job of theirs is written after the delete.
+        async with self._outbox.lock:
+            self._outbox.forget_user(user_id)
+            async with self._transaction("forgetting a user", write=True) as connection:
+                return await job_rows.delete_user_jobs(connection, user_id)
+
+    async def guild_stats(self, guild_id: int, *, today: date) -> GuildStats:
+        """Images today and over the 7 days ending today, the top 5 members of those days,
+        failed and expired jobs by error class, and all requests of those days."""
+        async with self._transaction("reading stats", write=False) as connection:
+            return await job_rows.guild_stats(connection, guild_id, today=today)
+
+    async def purge_history(self, older_than: float) -> int:
+        """Delete jobs created before ``older_than`` (and usage counters older than 400
+        days); returns how many jobs were deleted."""
+        async with self._transaction("purging history", write=True) as connection:
+            return await job_rows.delete_old(
+                connection, older_than=older_than, today=utc_day(self._clock())
+            )
+
+
+def _check_status(status: str) -> None:
+    if status not in JOB_STATUSES:
+        raise ValueError(f"unknown job status {status!r}")
+
+
+async def _invalidate(connection: AsyncConnection) -> None:
+    if connection.invalidated:
+        return
+    # Bounded: a polite close on a dead link would wait; past this it is closed hard.
+    with contextlib.suppress(Exception):
+        async with asyncio.timeout(INVALIDATE_SECONDS):
+            await connection.invalidate()

@@ -1,0 +1,90 @@
+"""The tables as the code reads and writes them. Migrations (migrations/versions/) create
+and change them; keep both in step (tests/test_storage_schema.py compares them).
+
+Times are Unix seconds (UTC) as doubles; days are UTC dates; Discord ids are 64-bit.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+__all__ = ["daily_usage", "guild_settings", "jobs", "metadata", "setting_changes"]
+
+metadata = sa.MetaData()
+
+# SQLite only auto-numbers a column declared exactly INTEGER PRIMARY KEY.
+_ROW_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+guild_settings = sa.Table(
+    "guild_settings",
+    metadata,
+    sa.Column("guild_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    # One column per GuildSettings field; NULL means "not set here: the bot's default".
+    sa.Column("size", sa.String(32)),
+    sa.Column("negative_prompt", sa.Text),
+    sa.Column("prompt_extend", sa.Boolean),
+    sa.Column("watermark", sa.Boolean),
+    sa.Column("model", sa.String(100)),
+    sa.Column("cooldown_seconds", sa.Integer),
+    sa.Column("max_pending_per_user", sa.Integer),
+    sa.Column("user_daily_images", sa.Integer),
+    sa.Column("guild_daily_images", sa.Integer),
+    sa.Column("exempt_role_id", sa.BigInteger),
+    # Tuples, stored as JSON arrays ([] when empty).
+    sa.Column("allowed_channel_ids", sa.JSON, nullable=False),
+    sa.Column("allowed_role_ids", sa.JSON, nullable=False),
+    sa.Column("blocked_words", sa.JSON, nullable=False),
+    sa.Column("log_channel_id", sa.BigInteger),
+    sa.Column("updated_at", sa.Double, nullable=False),
+)
+
+setting_changes = sa.Table(
+    "setting_changes",
+    metadata,
+    sa.Column("id", _ROW_ID, primary_key=True, autoincrement=True),
+    sa.Column("guild_id", sa.BigInteger, nullable=False),
+    sa.Column("actor_id", sa.BigInteger, nullable=False),
+    sa.Column("name", sa.String(64), nullable=False),
+    sa.Column("old", sa.JSON),
+    sa.Column("new", sa.JSON),
+    sa.Column("at", sa.Double, nullable=False),
+    sa.Index("ix_setting_changes_guild_at", "guild_id", "at"),
+)
+
+daily_usage = sa.Table(
+    "daily_usage",
+    metadata,
+    sa.Column("day", sa.Date, primary_key=True),
+    sa.Column("guild_id", sa.BigInteger, primary_key=True, autoincrement=False),  # 0: DMs
+    sa.Column("user_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("images", sa.Integer, nullable=False),
+    # The primary key serves "this user today" and "this guild today"; stats read a week.
+    sa.Index("ix_daily_usage_guild_day", "guild_id", "day"),
+)
+
+jobs = sa.Table(
+    "jobs",
+    metadata,
+    sa.Column("id", _ROW_ID, primary_key=True, autoincrement=True),
+    sa.Column("guild_id", sa.BigInteger),  # NULL: a DM
+    sa.Column("channel_id", sa.BigInteger),
+    sa.Column("user_id", sa.BigInteger, nullable=False),
+    sa.Column("prompt", sa.Text, nullable=False),
+    sa.Column("negative_prompt", sa.Text, nullable=False),
+    sa.Column("model", sa.String(100), nullable=False),
+    sa.Column("size", sa.String(32), nullable=False),
+    sa.Column("prompt_extend", sa.Boolean, nullable=False),
+    sa.Column("watermark", sa.Boolean, nullable=False),
+    sa.Column("seed", sa.BigInteger),
+    sa.Column("revised_prompt", sa.Text),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("error_class", sa.String(64)),
+    sa.Column("latency_seconds", sa.Double),
+    sa.Column("created_at", sa.Double, nullable=False),
+    sa.Column("finished_at", sa.Double),
+    # recent_jobs and forget_user; last_job_at (cooldowns); guild_stats; purge_history.
+    sa.Index("ix_jobs_user_created", "user_id", "created_at"),
+    sa.Index("ix_jobs_user_guild_created", "user_id", "guild_id", "created_at"),
+    sa.Index("ix_jobs_guild_created", "guild_id", "created_at"),
+    sa.Index("ix_jobs_created", "created_at"),
+)
