@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import Counter
 from collections.abc import Coroutine
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -51,6 +52,7 @@ class ImagineCog(commands.Cog):
         self.bot = bot
         self.command = build_imagine_command(self)
         self.deliveries: set[asyncio.Task[None]] = set()
+        self.delivering: Counter[int] = Counter()
         # When each member last asked, so a cooldown holds before the job reaches history.
         self.last_request: dict[tuple[int | None, int], float] = {}
 
@@ -114,6 +116,7 @@ class ImagineCog(commands.Cog):
         key = (interaction.guild_id, interaction.user.id)
         recent = [t for t in (last_job_at, self.last_request.get(key)) if t is not None]
         pending = len(self.bot.scheduler.snapshot(interaction.user.id).tickets)
+        pending += self.delivering[interaction.user.id]
         context = RequestContext(
             guild_id=interaction.guild_id,
             channel_id=interaction.channel_id,
@@ -194,6 +197,7 @@ class ImagineCog(commands.Cog):
             request,
             deadline=deadline_for(interaction),
             spawn=self.spawn_delivery,
+            delivering=self.delivering,
         )
         # Submitted before the acknowledgement, with no await in between checking the
         # member's limit and taking the place: a burst of clicks cannot slip past it.

@@ -7,6 +7,7 @@ import asyncio
 import io
 import logging
 import time
+from collections import Counter
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
@@ -46,9 +47,12 @@ class ImagineJob:
         *,
         deadline: float,
         spawn: Callable[[Coroutine[Any, Any, None]], object],
+        delivering: Counter[int],
     ) -> None:
         self.bot = bot
         self.spawn = spawn
+        # Members' images between "made" and "recorded": still theirs for the limits.
+        self.delivering = delivering
         self.interaction = interaction
         self.request = request
         self.deadline = deadline
@@ -87,7 +91,17 @@ class ImagineJob:
         finally:
             ticker.cancel()
         # Posting happens off the worker: the provider's slot goes to the next job at once.
-        self.spawn(self.deliver(image))
+        self.delivering[self.interaction.user.id] += 1
+        self.spawn(self._deliver_counted(image))
+
+    async def _deliver_counted(self, image: GeneratedImage) -> None:
+        try:
+            await self.deliver(image)
+        finally:
+            user_id = self.interaction.user.id
+            self.delivering[user_id] -= 1
+            if self.delivering[user_id] <= 0:
+                del self.delivering[user_id]
 
     async def on_update(self, ticket: Ticket) -> None:
         match ticket.state:
