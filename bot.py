@@ -27,6 +27,7 @@ from imagecore.guild_settings import BotDefaults
 from imagecore.job_ledger import JobLedger
 from imagecore.log_redaction import install_redaction
 from imagecore.rate_gate import RateGate
+from imagecore.settings_cache import SettingsCache
 from imagecore.storage import Storage, StorageUnavailable
 
 log = logging.getLogger("bot")
@@ -70,6 +71,7 @@ class ImageBot(commands.Bot):
     scheduler: FairScheduler
     storage: Storage
     ledger: JobLedger
+    settings_cache: SettingsCache
 
     def __init__(self, settings: Settings, **options: Any) -> None:
         # Only the guilds intent: application commands need nothing privileged.
@@ -110,6 +112,7 @@ class ImageBot(commands.Bot):
         settings = self.settings
         self.storage = await Storage.open(settings.database_url.reveal())
         self.ledger = JobLedger(self.storage)
+        self.settings_cache = SettingsCache(self.storage)
         self._maintenance = asyncio.create_task(self.maintain_storage())
         self.session = aiohttp.ClientSession()
         self.gate = RateGate(

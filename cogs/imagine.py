@@ -143,13 +143,18 @@ class ImagineCog(commands.Cog):
     async def member_context(
         self, interaction: discord.Interaction[ImageBot], now: float
     ) -> tuple[GuildSettings, Usage, float | None]:
-        storage = self.bot.storage
-        guild_id = interaction.guild_id
-        server = await storage.guild_settings(guild_id) if guild_id else GuildSettings()
-        usage = await storage.usage(
-            user_id=interaction.user.id, guild_id=guild_id, day=utc_day(now)
-        )
-        last = await storage.last_job_at(user_id=interaction.user.id, guild_id=guild_id)
+        """The server's settings and, only where a limit needs them, the member's counts."""
+        guild_id, user_id = interaction.guild_id, interaction.user.id
+        server = await self.bot.settings_cache.get(guild_id)
+        limits = self.bot.bot_defaults().limits_for(server)
+        usage, last = Usage(user_today=0, guild_today=0), None
+        if limits.user_daily_images is not None or limits.guild_daily_images is not None:
+            usage = await self.bot.ledger.usage(
+                user_id=user_id, guild_id=guild_id, day=utc_day(now)
+            )
+        if limits.cooldown_seconds and (guild_id, user_id) not in self.last_request:
+            # After a restart the in-memory record is empty: history knows.
+            last = await self.bot.storage.last_job_at(user_id=user_id, guild_id=guild_id)
         return server, usage, last
 
     async def refuse(

@@ -78,6 +78,7 @@ class SettingsCog(commands.GroupCog, group_name="imagine-settings"):
             applied = await self.bot.storage.change_guild_settings(
                 interaction.guild_id, interaction.user.id, **changes
             )
+            self.bot.settings_cache.invalidate(interaction.guild_id)
             settings = await self.bot.storage.guild_settings(interaction.guild_id)
         except StorageUnavailable as exc:
             log.warning("settings change failed: %s", exc)
@@ -440,6 +441,7 @@ class ConfirmReset(discord.ui.View):
             applied = await self.cog.bot.storage.reset_guild_settings(
                 interaction.guild_id, interaction.user.id
             )
+            self.cog.bot.settings_cache.invalidate(interaction.guild_id)
         except StorageUnavailable:
             await interaction.response.edit_message(content=SETTINGS_UNAVAILABLE, view=None)
             return

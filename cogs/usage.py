@@ -53,15 +53,13 @@ class UsageCog(commands.Cog):
                 if interaction.guild_id
                 else GuildSettings()
             )
-            usage = await self.bot.storage.usage(
+            usage = await self.bot.ledger.usage(
                 user_id=interaction.user.id, guild_id=interaction.guild_id, day=utc_day(now)
             )
         except StorageUnavailable:
             await tell_privately(interaction, SETTINGS_UNAVAILABLE)
             return
-        used = usage.user_today + self.bot.ledger.unsaved_deliveries(
-            user_id=interaction.user.id, guild_id=interaction.guild_id, day=utc_day(now)
-        )
+        used = usage.user_today
         user_limit = server.user_daily_images or self.bot.settings.user_daily_images
         lines = []
         if user_limit is None:

@@ -8,7 +8,7 @@ import logging
 from collections import Counter
 from datetime import UTC, date, datetime
 
-from imagecore.storage import JobRecord, Storage
+from imagecore.storage import JobRecord, Storage, Usage
 
 __all__ = ["JobLedger"]
 
@@ -22,6 +22,8 @@ class JobLedger:
         # Deliveries whose write has not reached the storage yet, so a member's next
         # request already sees them in their daily count.
         self._in_flight: Counter[tuple[date, int, int]] = Counter()
+        # Writes that reached storage, per day and server: tells a read that raced one.
+        self._landed: Counter[tuple[date, int]] = Counter()
 
     def save(self, job: JobRecord) -> None:
         key = self._key(job) if job.status == "delivered" else None
@@ -37,6 +39,23 @@ class JobLedger:
     def unsaved_guild_deliveries(self, *, guild_id: int, day: date) -> int:
         return sum(n for (d, g, _), n in self._in_flight.items() if d == day and g == guild_id)
 
+    async def usage(self, *, user_id: int, guild_id: int | None, day: date) -> Usage:
+        """Stored counts plus deliveries still on their way to storage, exactly: if a write
+        lands while the counts are read, it may or may not be in them, so read again."""
+        guild_key = (day, guild_id or 0)
+        for _ in range(5):
+            landed = self._landed[guild_key]
+            user_extra = self.unsaved_deliveries(user_id=user_id, guild_id=guild_id, day=day)
+            guild_extra = (
+                self.unsaved_guild_deliveries(guild_id=guild_id, day=day) if guild_id else 0
+            )
+            stored = await self._storage.usage(user_id=user_id, guild_id=guild_id, day=day)
+            if self._landed[guild_key] == landed:
+                break
+        return Usage(
+            user_today=stored.user_today + user_extra, guild_today=stored.guild_today + guild_extra
+        )
+
     @staticmethod
     def _key(job: JobRecord) -> tuple[date, int, int]:
         finished = job.finished_at if job.finished_at is not None else job.created_at
@@ -50,6 +69,7 @@ class JobLedger:
             log.exception("could not record a finished job")
         finally:
             if key is not None:
+                self._landed[key[:2]] += 1
                 self._in_flight[key] -= 1
                 if self._in_flight[key] <= 0:
                     del self._in_flight[key]

@@ -349,6 +349,9 @@ if POSTGRES_URL:
         on_postgres, mode
     ):
         h, proxy = on_postgres
+        h.mod = h.discord.add_member(h.guild, name="mod", permissions=MANAGE_GUILD)
+        # With a daily limit, /imagine needs the member's count from the database.
+        await settings(h, "limits", user_daily=10)
         assert delivered(await image(h))
         proxy.cut(mode)
         record = await image(h)

@@ -1,0 +1,41 @@
+"""Servers' settings kept in memory for a few seconds: /imagine reads them on every
+request, and its answer must reach Discord within 3 s even when many members ask at once.
+
+Changes made by this process take effect at once (they invalidate the entry); changes
+made by another bot process on the same database take effect within ``ttl`` seconds.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from imagecore.guild_settings import GuildSettings
+from imagecore.storage import Storage
+
+__all__ = ["SettingsCache"]
+
+
+class SettingsCache:
+    def __init__(
+        self, storage: Storage, *, ttl: float = 10.0, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self._storage = storage
+        self._ttl = ttl
+        self._clock = clock
+        self._entries: dict[int, tuple[float, GuildSettings]] = {}
+
+    async def get(self, guild_id: int | None) -> GuildSettings:
+        """The server's settings (defaults for DMs); raises StorageUnavailable."""
+        if guild_id is None:
+            return GuildSettings()
+        entry = self._entries.get(guild_id)
+        now = self._clock()
+        if entry is not None and entry[0] > now:
+            return entry[1]
+        settings = await self._storage.guild_settings(guild_id)
+        self._entries[guild_id] = (now + self._ttl, settings)
+        return settings
+
+    def invalidate(self, guild_id: int) -> None:
+        self._entries.pop(guild_id, None)
