@@ -7,6 +7,7 @@ made by another bot process on the same database take effect within ``ttl`` seco
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 
@@ -24,6 +25,9 @@ class SettingsCache:
         self._ttl = ttl
         self._clock = clock
         self._entries: dict[int, tuple[float, GuildSettings]] = {}
+        # One read per server at a time: a burst of /imagine after expiry shares it.
+        self._loading: dict[int, asyncio.Future[GuildSettings]] = {}
+        self._generations: dict[int, int] = {}
 
     async def get(self, guild_id: int | None) -> GuildSettings:
         """The server's settings (defaults for DMs); raises StorageUnavailable."""
@@ -33,9 +37,23 @@ class SettingsCache:
         now = self._clock()
         if entry is not None and entry[0] > now:
             return entry[1]
+        loading = self._loading.get(guild_id)
+        if loading is None:
+            loading = asyncio.ensure_future(self._load(guild_id))
+            self._loading[guild_id] = loading
+            loading.add_done_callback(lambda _: self._loading.pop(guild_id, None))
+        # Shielded: one waiter giving up must not cancel the read for the others.
+        return await asyncio.shield(loading)
+
+    async def _load(self, guild_id: int) -> GuildSettings:
+        generation = self._generations.get(guild_id, 0)
         settings = await self._storage.guild_settings(guild_id)
-        self._entries[guild_id] = (now + self._ttl, settings)
+        # A change made while this read ran may not be in it: don't keep it then.
+        if self._generations.get(guild_id, 0) == generation:
+            self._entries[guild_id] = (self._clock() + self._ttl, settings)
         return settings
 
     def invalidate(self, guild_id: int) -> None:
+        self._generations[guild_id] = self._generations.get(guild_id, 0) + 1
         self._entries.pop(guild_id, None)
+        self._loading.pop(guild_id, None)
