@@ -88,13 +88,17 @@ class ImageBot(commands.Bot):
         )
         self.settings = settings
         self.sync_state = SyncState(settings.data_dir / "commands.sha256")
+        self._defaults = self._defaults_from(settings)
         # Wall-clock time for budgets and history (UTC days); tests may replace it.
         self.clock = time.time
         self._maintenance: asyncio.Task[None] | None = None
         self._storage_closed = False
 
     def bot_defaults(self) -> BotDefaults:
-        settings = self.settings
+        return self._defaults
+
+    @staticmethod
+    def _defaults_from(settings: Settings) -> BotDefaults:
         return BotDefaults(
             size=settings.default_size,
             negative_prompt=settings.default_negative_prompt,
