@@ -365,3 +365,17 @@ if POSTGRES_URL:
             user_id=h.alice.user.id, guild_id=h.guild.id, day=utc_day(time.time())
         )
         assert usage.user_today == 2
+
+
+async def test_a_role_deleted_meanwhile_is_refused_and_nothing_changes(h):
+    ghosts = h.discord.add_role(h.guild, "ghosts")
+    # The role is deleted; the moderator's client still offers it from a stale list.
+    await asyncio.gather(
+        *h.discord.gateway.dispatch(
+            "GUILD_ROLE_DELETE", {"guild_id": str(h.guild.id), "role_id": str(ghosts.id)}
+        )
+    )
+    await asyncio.sleep(0.1)
+    record = await settings(h, "limits", exempt_role=ghosts)
+    assert "no longer" in reply(record)
+    assert (await h.bot.storage.guild_settings(h.guild.id)).exempt_role_id is None
