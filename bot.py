@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import signal
 import sys
 import time
+import urllib.parse
 from typing import Any
 
 import aiohttp
@@ -39,7 +41,7 @@ EXIT_STORAGE = 1
 OUTBOX_RETRY_SECONDS = 15.0
 PURGE_EVERY_SECONDS = 24 * 3600.0
 # How long running images may take to finish when the bot is asked to stop.
-SHUTDOWN_GRACE = 45.0
+SHUTDOWN_GRACE = 25.0
 EXIT_CONFIG = 2
 
 
@@ -93,6 +95,7 @@ class ImageBot(commands.Bot):
         self.clock = time.time
         self._maintenance: asyncio.Task[None] | None = None
         self._storage_closed = False
+        self._shutdown: asyncio.Future[None] | None = None
 
     def bot_defaults(self) -> BotDefaults:
         return self._defaults
@@ -158,6 +161,9 @@ class ImageBot(commands.Bot):
                     guild = discord.Object(id=guild_id)
                     self.tree.copy_global_to(guild=guild)
                     await self.tree.sync(guild=guild)
+                # Global copies from an earlier global sync would show every command twice.
+                self.tree.clear_commands(guild=None)
+                await self.tree.sync()
                 log.info("commands synced to %d server(s)", len(scope))
             else:
                 await self.tree.sync()
@@ -203,6 +209,12 @@ class ImageBot(commands.Bot):
         )
 
     async def close(self) -> None:
+        """Stop once, however many signals or callers ask: every caller waits for the end."""
+        if self._shutdown is None:
+            self._shutdown = asyncio.ensure_future(self._close_once())
+        await asyncio.shield(self._shutdown)
+
+    async def _close_once(self) -> None:
         if hasattr(self, "scheduler") and not self.scheduler.is_shutting_down:
             # Running images get a grace period; queued members are told while Discord
             # can still be reached.
@@ -219,11 +231,23 @@ class ImageBot(commands.Bot):
             await self.session.close()
         if self._maintenance is not None:
             self._maintenance.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._maintenance
         if hasattr(self, "storage") and not self._storage_closed:
             self._storage_closed = True
-            await self.ledger.drain(10)
+            await self.ledger.drain(5)
             await self.storage.flush_outbox()
             await self.storage.close()
+
+
+def database_secrets(url: str) -> list[str]:
+    """The password in a database URL, raw and percent-decoded, for log redaction."""
+    _, _, rest = url.partition("://")
+    credentials, at, _ = rest.rpartition("@")
+    if not at or ":" not in credentials:
+        return []
+    password = credentials.partition(":")[2]
+    return [password, urllib.parse.unquote(password)]
 
 
 def setup_logging() -> None:
@@ -247,6 +271,9 @@ async def run_bot(settings: Settings) -> int:
             loop.add_signal_handler(signum, lambda: asyncio.ensure_future(bot.close()))
         try:
             await bot.start(settings.discord_token.reveal())
+            # start() returns as soon as Discord is closed; the rest of the shutdown
+            # (history writes, the database) must finish before the process ends.
+            await bot.close()
         except discord.LoginFailure:
             log.error(
                 "Discord rejected DISCORD_TOKEN. Copy a fresh token from the Bot page of "
@@ -278,7 +305,13 @@ def main() -> int:
         log.error("configuration: DATA_DIR: cannot create it (%s) (see .env.example)", exc.strerror)
         return EXIT_CONFIG
     logging.getLogger().setLevel(settings.log_level)
-    install_redaction([settings.discord_token.reveal(), settings.image_api_key.reveal()])
+    install_redaction(
+        [
+            settings.discord_token.reveal(),
+            settings.image_api_key.reveal(),
+            *database_secrets(settings.database_url.reveal()),
+        ]
+    )
     try:
         return asyncio.run(run_bot(settings))
     except KeyboardInterrupt:

@@ -65,7 +65,7 @@ class ImagineCog(commands.Cog):
         self.bot.remove_dynamic_items(CancelButton)
         if self.deliveries:
             # Images already made are posted before the HTTP session closes.
-            await asyncio.wait(self.deliveries, timeout=DELIVERY_MARGIN)
+            await asyncio.wait(self.deliveries, timeout=15)
 
     def spawn_delivery(self, coroutine: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(coroutine)
@@ -137,8 +137,7 @@ class ImagineCog(commands.Cog):
         if pending >= limits.max_pending_per_user:
             await tell_privately(interaction, queue_full(limits.max_pending_per_user))
             return
-        self.last_request[key] = now
-        await self.enqueue(interaction, request)
+        await self.enqueue(interaction, request, key=key, now=now)
 
     async def member_context(
         self, interaction: discord.Interaction[ImageBot], now: float
@@ -194,7 +193,12 @@ class ImagineCog(commands.Cog):
         return None
 
     async def enqueue(
-        self, interaction: discord.Interaction[ImageBot], request: ImageRequest
+        self,
+        interaction: discord.Interaction[ImageBot],
+        request: ImageRequest,
+        *,
+        key: tuple[int | None, int],
+        now: float,
     ) -> None:
         job = ImagineJob(
             self.bot,
@@ -220,6 +224,11 @@ class ImagineCog(commands.Cog):
         except ShuttingDown:
             await tell_privately(interaction, RESTARTING)
             return
+        self.last_request[key] = now
+        if len(self.last_request) > 10_000:
+            # Only recent requests matter for a cooldown (at most a day).
+            for old in [k for k, t in self.last_request.items() if t < now - 86_400]:
+                del self.last_request[old]
         try:
             # Discord drops the interaction if nothing answers within 3 s.
             await interaction.response.defer(thinking=True)
@@ -227,7 +236,7 @@ class ImagineCog(commands.Cog):
             log.warning("could not acknowledge /imagine (HTTP %s); dropping it", exc.status)
             self.bot.scheduler.cancel(job.ticket.id, interaction.user.id)
             job.updates.close()
-            raise
+            return
         finally:
             job.acknowledged.set()
         # Give an idle worker the chance to take the job, so a free queue shows no "Queued".

@@ -15,11 +15,12 @@ import discord
 
 from cogs.cancel_button import cancel_view
 from cogs.imagine_embed import result_embed
-from cogs.sentences import DROPPED, EXPIRED, UNEXPECTED, sentence_for
+from cogs.sentences import DROPPED, EXPIRED, INTERRUPTED, UNEXPECTED, sentence_for
 from imagecore.coalescing_updates import CoalescingUpdater
 from imagecore.errors import ImageAPIError
 from imagecore.fair_queue import Ticket, TicketState
 from imagecore.storage import JobRecord
+from imagecore.text_limits import clip
 from imagecore.upload_fit import fit_for_upload
 
 if TYPE_CHECKING:
@@ -34,6 +35,11 @@ log = logging.getLogger(__name__)
 NO_MENTIONS = discord.AllowedMentions.none()
 EDIT_INTERVAL = 2.0  # at most one status edit per message per 2 s
 TICK_INTERVAL = 5.0  # how often "Generating… N s" counts up
+
+
+class JobFailed(Exception):
+    """Raised from run() after the member was told: the queue counts the job as failed,
+    so quick failures don't make its wait estimates optimistic."""
 
 
 class ImagineJob:
@@ -68,7 +74,7 @@ class ImagineJob:
     async def run(self) -> None:
         await self.acknowledged.wait()
         if self.updates.finished:  # the acknowledgement failed; nobody can be told
-            return
+            raise JobFailed("not acknowledged")
         self.generating_since = time.monotonic()
         ticker = asyncio.create_task(self._tick())
         try:
@@ -82,12 +88,12 @@ class ImagineJob:
             )
             self.record("failed", error_class=type(exc).__name__)
             await self.fail(sentence_for(exc))
-            return
+            raise JobFailed(type(exc).__name__) from None
         except Exception:
             log.exception("image job failed unexpectedly")
             self.record("failed", error_class="Unexpected")
             await self.fail(UNEXPECTED)
-            return
+            raise JobFailed("unexpected") from None
         finally:
             ticker.cancel()
         # Posting happens off the worker: the provider's slot goes to the next job at once.
@@ -104,9 +110,15 @@ class ImagineJob:
                 del self.delivering[user_id]
 
     async def on_update(self, ticket: Ticket) -> None:
+        # Nothing may touch the response before Discord has the acknowledgement.
+        await self.acknowledged.wait()
         match ticket.state:
             case TicketState.QUEUED:
                 await self.show_queued()
+            case TicketState.CANCELLED if ticket.started_at is not None:
+                # Only shutdown cancels a job that already started (past its grace).
+                self.record("dropped", error_class="Shutdown")
+                await self.fail(INTERRUPTED)
             case TicketState.CANCELLED:
                 self.record("cancelled")
                 await self.updates.final(self._remove_placeholder)
@@ -179,6 +191,7 @@ class ImagineJob:
         except discord.HTTPException as exc:
             log.warning("posting the image failed: HTTP %s code %s", exc.status, exc.code)
             self.record("failed", error_class="UploadRefused")
+            await self._remove_placeholder()
             await self._tell_requester("The image was made but Discord refused the upload.")
             return
         # Counted only now: a member's budget pays for images they actually received.
@@ -249,6 +262,8 @@ def job_record(
 
 
 async def tell_privately(interaction: discord.Interaction[ImageBot], sentence: str) -> None:
+    # Discord refuses content over 2000 characters (long rule lists, settings).
+    sentence = clip(sentence, 2000)
     try:
         if interaction.response.is_done():
             await interaction.followup.send(sentence, ephemeral=True, allowed_mentions=NO_MENTIONS)

@@ -84,6 +84,7 @@ RESTARTING = (
     "The bot is restarting, so it can't take new images right now. Please try again in a minute."
 )
 DROPPED = "The bot is restarting, so your image was not started. Nothing was charged. Please ask again in a minute."
+INTERRUPTED = "The bot had to restart before your image was finished. Please ask again in a minute."
 EXPIRED = (
     "Your image waited too long in the queue: Discord would close this request before it "
     "could be posted, so it was not started. Please ask again."

@@ -112,15 +112,6 @@ class SettingsCog(commands.GroupCog, group_name="imagine-settings"):
             await tell_privately(interaction, SETTINGS_UNAVAILABLE)
             return None
 
-    async def cog_app_command_error(
-        self, interaction: discord.Interaction[ImageBot], error: app_commands.AppCommandError
-    ) -> None:
-        original = getattr(error, "original", error)
-        if isinstance(original, Refused):
-            await tell_privately(interaction, str(original))
-            return
-        raise error
-
     # -- show, stats, reset ---------------------------------------------------------
 
     @app_commands.command(name="show", description="Every setting in force and where it comes from")
@@ -159,7 +150,7 @@ class SettingsCog(commands.GroupCog, group_name="imagine-settings"):
 
     @app_commands.command(name="reset", description="Put every setting back to the bot's defaults")
     async def reset(self, interaction: discord.Interaction[ImageBot]) -> None:
-        view = ConfirmReset(self, interaction.user.id)
+        view = ConfirmReset(self)
         await interaction.response.send_message(
             "Reset every /imagine setting of this server to the bot's defaults?",
             view=view,
@@ -275,6 +266,9 @@ class SettingsCog(commands.GroupCog, group_name="imagine-settings"):
             if value is None:
                 continue
             low, high = LIMIT_BOUNDS[name]
+            if name == "max_pending_per_user":
+                # The queue enforces the bot-wide limit; a server can only lower it.
+                high = self.bot.settings.max_pending_per_user
             if not low <= value <= high:
                 raise Refused(
                     f"{name.replace('_', ' ').capitalize()} must be between {low} and {high}."
@@ -422,10 +416,9 @@ class SettingsCog(commands.GroupCog, group_name="imagine-settings"):
 
 
 class ConfirmReset(discord.ui.View):
-    def __init__(self, cog: SettingsCog, moderator_id: int) -> None:
+    def __init__(self, cog: SettingsCog) -> None:
         super().__init__(timeout=120)
         self.cog = cog
-        self.moderator_id = moderator_id
 
     @discord.ui.button(
         label="Reset everything",

@@ -60,7 +60,21 @@ def describe_setting(setting: EffectiveSetting) -> str:
     return f"**{LABELS[setting.name]}:** {format_value(setting.name, setting.value)} · _{setting.source}_"
 
 
+LIST_FIELDS = ("allowed_channel_ids", "allowed_role_ids", "blocked_words")
+
+
 def describe_change(change: SettingChange) -> str:
+    if change.name in LIST_FIELDS and change.new:
+        # Whole lists can run to thousands of characters: say what moved.
+        old, new = tuple(change.old or ()), tuple(change.new or ())
+        added = [v for v in new if v not in old]
+        removed = [v for v in old if v not in new]
+        parts = []
+        if added:
+            parts.append("added " + format_value(change.name, tuple(added)))
+        if removed:
+            parts.append("removed " + format_value(change.name, tuple(removed)))
+        return f"{LABELS[change.name]}: " + ("; ".join(parts) or "reordered")
     return (
         f"{LABELS.get(change.name, change.name)}: {format_value(change.name, change.old)} → "
         f"{format_value(change.name, change.new)}"

@@ -44,9 +44,7 @@ def next_reset(now: float) -> float:
     return datetime(tomorrow.year, tomorrow.month, tomorrow.day, tzinfo=UTC).timestamp()
 
 
-def check_admission(
-    settings: GuildSettings, ctx: RequestContext, *, bot_user_daily: int | None = None
-) -> Refusal | None:
+def check_admission(settings: GuildSettings, ctx: RequestContext) -> Refusal | None:
     """The first rule the request breaks, or None. Order: where, who, what, how often."""
     if settings.allowed_channel_ids and ctx.channel_id not in settings.allowed_channel_ids:
         return Refusal("channel", ",".join(map(str, settings.allowed_channel_ids)))
@@ -62,9 +60,7 @@ def check_admission(
         cooldown = settings.cooldown_seconds or 0
         if cooldown and ctx.last_job_at is not None and ctx.now < ctx.last_job_at + cooldown:
             return Refusal("cooldown", str(cooldown), retry_at=ctx.last_job_at + cooldown)
-        user_limit = (
-            settings.user_daily_images if settings.user_daily_images is not None else bot_user_daily
-        )
+        user_limit = settings.user_daily_images
         # Images still in the queue will count once delivered: count them now.
         if user_limit is not None and ctx.user_today + ctx.pending >= user_limit:
             return Refusal("user_daily", str(user_limit), retry_at=next_reset(ctx.now))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import time
 from dataclasses import dataclass
 
 import regex
@@ -26,6 +27,7 @@ log = logging.getLogger(__name__)
 MAX_RULE_LENGTH = 100
 MAX_RULES = 100
 MATCH_TIMEOUT = 0.05  # seconds per rule per prompt
+TOTAL_BUDGET = 0.2  # seconds for all rules on one request
 PROBES = (
     "a" * 800 + "!",
     "ab" * 400 + "!",
@@ -79,7 +81,12 @@ def _cached_rule(text: str) -> BlockedRule:
 
 
 def first_match(rules: tuple[str, ...], *texts: str) -> str | None:
-    """The first rule that matches any of ``texts``, as the moderator wrote it."""
+    """The first rule that matches any of ``texts``, as the moderator wrote it.
+
+    All rules together get TOTAL_BUDGET seconds: this runs on the event loop, which
+    serves every member, and a crafted prompt must not stall it.
+    """
+    deadline = time.monotonic() + TOTAL_BUDGET
     for text in rules:
         try:
             rule = _cached_rule(text)
@@ -87,8 +94,12 @@ def first_match(rules: tuple[str, ...], *texts: str) -> str | None:
             log.warning("skipping an invalid blocked-word rule %r", text)
             continue
         for candidate in texts:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                log.warning("blocked-word rules ran out of time; the rest were skipped")
+                return None
             try:
-                if rule.pattern.search(candidate, timeout=MATCH_TIMEOUT):
+                if rule.pattern.search(candidate, timeout=min(MATCH_TIMEOUT, left)):
                     return rule.text
             except TimeoutError:
                 # Fail open: a slow rule must not block every prompt; moderators see it.

@@ -70,6 +70,8 @@ class JobLedger:
         finally:
             if key is not None:
                 self._landed[key[:2]] += 1
+                for stale in [k for k in self._landed if k[0] < key[0]]:
+                    del self._landed[stale]
                 self._in_flight[key] -= 1
                 if self._in_flight[key] <= 0:
                     del self._in_flight[key]

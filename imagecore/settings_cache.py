@@ -41,9 +41,14 @@ class SettingsCache:
         if loading is None:
             loading = asyncio.ensure_future(self._load(guild_id))
             self._loading[guild_id] = loading
-            loading.add_done_callback(lambda _: self._loading.pop(guild_id, None))
+            loading.add_done_callback(lambda done: self._forget_load(guild_id, done))
         # Shielded: one waiter giving up must not cancel the read for the others.
         return await asyncio.shield(loading)
+
+    def _forget_load(self, guild_id: int, done: asyncio.Future[GuildSettings]) -> None:
+        # Only our own entry: a newer read may have replaced it after an invalidation.
+        if self._loading.get(guild_id) is done:
+            del self._loading[guild_id]
 
     async def _load(self, guild_id: int) -> GuildSettings:
         generation = self._generations.get(guild_id, 0)

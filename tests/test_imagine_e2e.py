@@ -124,11 +124,13 @@ async def test_commands_are_registered_with_their_limits(h):
 
 async def test_restart_does_not_sync_unchanged_commands_but_syncs_changed_ones(h):
     syncs = lambda: len(h.discord.requests_to("PUT", r"/commands$"))  # noqa: E731
-    assert syncs() == 1
+    first = syncs()
+    assert first >= 1
+    assert h.discord.registered_commands() == []  # guild scope: no global duplicates
     await h.restart_bot()
-    assert syncs() == 1
+    assert syncs() == first
     await h.restart_bot(IMAGE_SIZES="1328*1328,1472*1140")
-    assert syncs() == 2
+    assert syncs() > first
     options = {o["name"]: o for o in h.discord.command("imagine", h.guild).payload()["options"]}
     assert [c["value"] for c in options["size"]["choices"]] == ["1328*1328", "1472*1140"]
 

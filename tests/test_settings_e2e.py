@@ -379,3 +379,12 @@ async def test_a_role_deleted_meanwhile_is_refused_and_nothing_changes(h):
     record = await settings(h, "limits", exempt_role=ghosts)
     assert "no longer" in reply(record)
     assert (await h.bot.storage.guild_settings(h.guild.id)).exempt_role_id is None
+
+
+async def test_long_answers_stay_within_discords_2000_characters(h):
+    for i in range(25):
+        record = await settings(h, "blocked-words add", rule=f"word{i:02d} " + "x" * 80)
+        assert "Changed" in reply(record)
+    for command in ("blocked-words list", "show"):
+        text = reply(await settings(h, command))
+        assert 0 < len(text) <= 2000

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 from cogs.sentences import DROPPED, RESTARTING
+from imagecore.admission import utc_day
+from imagecore.storage import Storage
 from tests.api_standin import APIStandIn
 from tests.bot_harness import BOT_TOKEN
 from tests.bot_subprocess import BotProcess
@@ -58,3 +61,17 @@ async def test_sigterm_finishes_the_running_image_tells_the_queue_and_exits_0(tm
     assert private_texts(newcomer) == [RESTARTING]
     assert api.generation_calls == 1
     assert not any("Traceback" in line for line in bot.log_lines), bot.log_lines
+    # History and the daily count were written before the process ended.
+    storage = await Storage.open(f"sqlite:///{tmp_path / 'bot.db'}")
+    try:
+        statuses = []
+        for member in members[:3]:
+            statuses += [job.status for job in await storage.recent_jobs(user_id=member.user.id)]
+        statuses.sort()
+        usage = await storage.usage(
+            user_id=members[0].user.id, guild_id=guild.id, day=utc_day(time.time())
+        )
+    finally:
+        await storage.close()
+    assert statuses == ["delivered", "dropped", "dropped"]
+    assert usage.user_today == 1

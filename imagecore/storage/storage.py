@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 import time
+import traceback
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
 from datetime import date
@@ -81,7 +82,10 @@ class Storage:
                 await migrator.dispose()
         except Exception as exc:
             if not is_unavailable(exc):
-                raise  # a broken migration is a bug to see with its traceback
+                # A bug (or a URL the driver misreads): show the traceback, but never raw,
+                # since driver errors can quote parts of the password.
+                trace = "".join(traceback.format_exception(exc))
+                log.error("opening the database failed:\n%s", target.scrub(trace))
             message = f"can't open the database {target.shown}: {driver_message(exc)}"
             raise StorageUnavailable(target.scrub(message)) from None
         engine = create_engine(target, busy_timeout_ms=busy_timeout_ms, timeout=io_timeout)

@@ -56,7 +56,16 @@ def parse_database_url(raw: str) -> DatabaseTarget:
             raise ValueError("a SQLite URL looks like sqlite:///path/to/bot.db")
         return _sqlite(Path(unquote(path[1:])))
     if scheme in ("postgresql", "postgres"):
-        return _postgres("postgresql://" + raw[match.end() :])
+        url = "postgresql://" + raw[match.end() :]
+        try:
+            urlsplit(url).port  # noqa: B018 - parsing it is the check
+        except ValueError:
+            # Usually a password with / @ # or ? in it; the message must not quote it.
+            raise ValueError(
+                "it is not a valid URL: percent-encode special characters of the "
+                "password (/ as %2F, @ as %40, # as %23, ? as %3F)"
+            ) from None
+        return _postgres(url)
     raise ValueError(f"unsupported database scheme {scheme!r}: use sqlite:/// or postgresql://")
 
 
