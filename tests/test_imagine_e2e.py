@@ -306,18 +306,24 @@ async def test_keys_and_tokens_never_reach_discord_or_the_log(h, caplog):
     assert h.bot.settings.discord_token.reveal() not in caplog.text
 
 
-# -- the queue ------------------------------------------------------------------------
-
-
-async def test_queued_jobs_show_their_place_and_can_be_cancelled_by_the_requester_only(h):
+async def queued_behind_another(h: Harness, *, latency: float):
+    """Bob's job runs (one at a time, each ``latency`` s); Alice's waits, showing Queued."""
     await h.restart_bot(IMAGE_API_CONCURRENCY="1")
-    h.api.latency = 0.6
+    h.api.latency = latency
     first = await h.imagine(user=h.bob, prompt="first")
     await asyncio.sleep(0.1)
     second = await h.imagine(prompt="second")
     await second.wait_for(
         lambda r: r.original is not None and r.original.content.startswith("Queued")
     )
+    return first, second
+
+
+# -- the queue ------------------------------------------------------------------------
+
+
+async def test_queued_jobs_show_their_place_and_can_be_cancelled_by_the_requester_only(h):
+    first, second = await queued_behind_another(h, latency=0.6)
     assert second.original.content.startswith("Queued — #1, about")
     (custom_id,) = second.original.custom_ids
     intruder = await h.discord.click(second.original, custom_id, h.bob)
@@ -336,14 +342,7 @@ async def test_queued_jobs_show_their_place_and_can_be_cancelled_by_the_requeste
 
 
 async def test_cancel_after_the_job_started_is_refused_plainly(h):
-    await h.restart_bot(IMAGE_API_CONCURRENCY="1")
-    h.api.latency = 0.8
-    await h.imagine(user=h.bob, prompt="first")
-    await asyncio.sleep(0.1)
-    second = await h.imagine(prompt="second")
-    await second.wait_for(
-        lambda r: r.original is not None and r.original.content.startswith("Queued")
-    )
+    _, second = await queued_behind_another(h, latency=0.8)
     message = second.original
     (custom_id,) = message.custom_ids
     # Started: its request has reached the image API.
@@ -373,14 +372,7 @@ async def test_a_member_over_the_pending_limit_is_told_at_once_and_nothing_is_qu
 
 
 async def test_a_button_from_before_a_restart_gets_a_plain_answer(h):
-    await h.restart_bot(IMAGE_API_CONCURRENCY="1")
-    h.api.latency = 1.0
-    await h.imagine(user=h.bob, prompt="first")
-    await asyncio.sleep(0.1)
-    second = await h.imagine(prompt="second")
-    await second.wait_for(
-        lambda r: r.original is not None and r.original.content.startswith("Queued")
-    )
+    _, second = await queued_behind_another(h, latency=1.0)
     message = second.original
     (custom_id,) = message.custom_ids
     await h.restart_bot()
@@ -436,14 +428,7 @@ async def test_status_edits_come_at_most_every_two_seconds(h):
 
 
 async def test_double_click_on_cancel(h):
-    await h.restart_bot(IMAGE_API_CONCURRENCY="1")
-    h.api.latency = 0.6
-    await h.imagine(user=h.bob, prompt="first")
-    await asyncio.sleep(0.1)
-    second = await h.imagine(prompt="second")
-    await second.wait_for(
-        lambda r: r.original is not None and r.original.content.startswith("Queued")
-    )
+    _, second = await queued_behind_another(h, latency=0.6)
     message = second.original
     (custom_id,) = message.custom_ids
     clicks = await asyncio.gather(*(h.discord.click(message, custom_id, h.alice) for _ in range(2)))
