@@ -345,16 +345,22 @@ async def test_cancel_after_the_job_started_is_refused_plainly(h):
     _, second = await queued_behind_another(h, latency=0.8)
     message = second.original
     (custom_id,) = message.custom_ids
+    stale_button = list(message.components)
     # Started: its request has reached the image API.
     for _ in range(100):
         if h.api.generation_calls == 2:
             break
         await asyncio.sleep(0.02)
     assert h.api.generation_calls == 2
+    message.components = stale_button  # a client that has not refreshed yet
     late = await h.discord.click(message, custom_id, h.alice)
     await late.wait_done()
     assert "Too late to cancel" in late.original.content
     assert posted_image(await outcome(second))
+    message.components = stale_button
+    finished = await h.discord.click(message, custom_id, h.alice)
+    await finished.wait_done()
+    assert "already finished" in finished.original.content
 
 
 async def test_a_member_over_the_pending_limit_is_told_at_once_and_nothing_is_queued(h):

@@ -13,6 +13,7 @@ import pytest
 
 from cogs.sentences import SETTINGS_UNAVAILABLE
 from imagecore.admission import utc_day
+from imagecore.storage import JobRecord, Storage
 from tests.api_standin import Reply
 from tests.bot_harness import Harness, harness
 from tests.discord_standin import MissingCommandPermissions, permissions
@@ -388,3 +389,35 @@ async def test_long_answers_stay_within_discords_2000_characters(h):
     for command in ("blocked-words list", "show"):
         text = reply(await settings(h, command))
         assert 0 < len(text) <= 2000
+
+
+async def test_history_older_than_history_days_is_purged(tmp_path):
+    async with harness(tmp_path, start=False) as idle:
+        storage = await Storage.open(f"sqlite:///{tmp_path / 'bot.db'}")
+        old = time.time() - 3 * 86400
+        for created in (old, time.time()):
+            await storage.save_job(
+                JobRecord(
+                    guild_id=idle.guild.id,
+                    channel_id=idle.channel.id,
+                    user_id=idle.alice.user.id,
+                    prompt=f"made at {created:.0f}",
+                    negative_prompt="",
+                    model="qwen-image",
+                    size="1328*1328",
+                    prompt_extend=True,
+                    watermark=False,
+                    seed=None,
+                    created_at=created,
+                    status="delivered",
+                    finished_at=created,
+                )
+            )
+        await storage.close()
+        await idle.start_bot(HISTORY_DAYS="2")
+        for _ in range(50):
+            jobs = await idle.bot.storage.recent_jobs(user_id=idle.alice.user.id)
+            if len(jobs) == 1:
+                break
+            await asyncio.sleep(0.05)
+        assert [job.created_at > old for job in jobs] == [True]
