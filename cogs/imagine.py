@@ -94,7 +94,7 @@ class ImagineCog(commands.Cog):
         try:
             # Bounded: the whole answer must reach Discord within its 3-second window.
             async with asyncio.timeout(STORAGE_BUDGET):
-                server, usage, last_job_at = await self.member_context(interaction, now)
+                server, limits, usage, last_job_at = await self.member_context(interaction, now)
         except (StorageUnavailable, TimeoutError) as exc:
             log.warning("settings unavailable for /imagine: %s", exc or "timed out")
             await tell_privately(interaction, SETTINGS_UNAVAILABLE)
@@ -112,7 +112,6 @@ class ImagineCog(commands.Cog):
         except ValueError as exc:
             await tell_privately(interaction, f"That request can't be drawn: {exc}.")
             return
-        limits = bot_defaults.limits_for(server)
         key = (interaction.guild_id, interaction.user.id)
         recent = [t for t in (last_job_at, self.last_request.get(key)) if t is not None]
         pending = len(self.bot.scheduler.snapshot(interaction.user.id).tickets)
@@ -141,8 +140,9 @@ class ImagineCog(commands.Cog):
 
     async def member_context(
         self, interaction: discord.Interaction[ImageBot], now: float
-    ) -> tuple[GuildSettings, Usage, float | None]:
-        """The server's settings and, only where a limit needs them, the member's counts."""
+    ) -> tuple[GuildSettings, GuildSettings, Usage, float | None]:
+        """The server's settings, its limits with the bot's filled in, and (only where a limit
+        needs them) the member's counts and last request."""
         guild_id, user_id = interaction.guild_id, interaction.user.id
         server = await self.bot.settings_cache.get(guild_id)
         limits = self.bot.bot_defaults().limits_for(server)
@@ -154,7 +154,7 @@ class ImagineCog(commands.Cog):
         if limits.cooldown_seconds and (guild_id, user_id) not in self.last_request:
             # After a restart the in-memory record is empty: history knows.
             last = await self.bot.storage.last_job_at(user_id=user_id, guild_id=guild_id)
-        return server, usage, last
+        return server, limits, usage, last
 
     async def refuse(
         self,
