@@ -21,6 +21,7 @@ COPY --chown=bot:bot bot.py ./
 COPY --chown=bot:bot config ./config
 COPY --chown=bot:bot cogs ./cogs
 COPY --chown=bot:bot imagecore ./imagecore
+COPY --chown=bot:bot runtime ./runtime
 
 USER bot
 VOLUME ["/app/data"]

@@ -18,19 +18,19 @@ from discord import app_commands
 from discord.ext import commands
 from dotenv import find_dotenv, load_dotenv
 
-from cogs.imagine_job import tell_privately
-from cogs.refusals import Refused
-from cogs.sentences import UNEXPECTED
+from cogs.imagine.job import tell_privately
+from cogs.utils.errors import Refused
+from cogs.utils.sentences import UNEXPECTED
 from config import ConfigError, Settings, load_settings
-from imagecore.client import ImageClient
-from imagecore.command_sync import SyncState, commands_fingerprint
-from imagecore.fair_queue import FairScheduler
-from imagecore.guild_settings import BotDefaults
-from imagecore.job_ledger import JobLedger
-from imagecore.log_redaction import install_redaction
-from imagecore.rate_gate import RateGate
-from imagecore.settings_cache import SettingsCache
+from imagecore.api.client import ImageClient
+from imagecore.api.rate_gate import RateGate
+from imagecore.policy.guild_settings import BotDefaults
+from imagecore.queue import FairScheduler
 from imagecore.storage import Storage, StorageUnavailable
+from imagecore.storage.ledger import JobLedger
+from imagecore.storage.settings_cache import SettingsCache
+from runtime.command_sync import SyncState, commands_fingerprint
+from runtime.log_redaction import install_redaction
 
 log = logging.getLogger("bot")
 

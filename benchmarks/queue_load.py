@@ -16,10 +16,10 @@ from collections.abc import Sequence
 from contextlib import AsyncExitStack
 from pathlib import Path
 
-from tests.api_standin import APIStandIn, make_png
-from tests.bot_harness import BOT_TOKEN
-from tests.bot_subprocess import BotProcess
-from tests.discord_standin import DiscordStandIn, InteractionRecord
+from tests.support.api_standin import APIStandIn, make_png
+from tests.support.bot_harness import BOT_TOKEN
+from tests.support.bot_subprocess import BotProcess
+from tests.support.discord_standin import DiscordStandIn, InteractionRecord
 
 log = logging.getLogger("benchmarks.queue_load")
 

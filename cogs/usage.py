@@ -9,12 +9,12 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from cogs.imagine_job import tell_privately
-from cogs.sentences import SETTINGS_UNAVAILABLE
-from imagecore.admission import next_reset, utc_day
-from imagecore.guild_settings import GuildSettings
+from cogs.imagine.job import tell_privately
+from cogs.utils.sentences import SETTINGS_UNAVAILABLE
+from imagecore.delivery.text_limits import one_line
+from imagecore.policy.admission import next_reset, utc_day
+from imagecore.policy.guild_settings import GuildSettings
 from imagecore.storage import StorageUnavailable
-from imagecore.text_limits import one_line
 
 if TYPE_CHECKING:
     from bot import ImageBot

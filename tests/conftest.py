@@ -5,7 +5,7 @@ from collections.abc import AsyncIterator
 import aiohttp
 import pytest
 
-from tests.api_standin import APIStandIn
+from tests.support.api_standin import APIStandIn
 
 
 @pytest.fixture

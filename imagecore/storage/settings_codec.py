@@ -7,7 +7,7 @@ import typing
 from collections.abc import Mapping
 from typing import Any
 
-from imagecore.guild_settings import GuildSettings
+from imagecore.policy.guild_settings import GuildSettings
 
 __all__ = ["check_changes", "from_json", "from_row", "to_json", "to_row"]
 

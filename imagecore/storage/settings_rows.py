@@ -7,7 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from imagecore.guild_settings import GuildSettings, SettingChange
+from imagecore.policy.guild_settings import GuildSettings, SettingChange
 from imagecore.storage.settings_codec import from_json, from_row, to_json, to_row
 from imagecore.storage.tables import guild_settings, setting_changes
 from imagecore.storage.upsert import upsert

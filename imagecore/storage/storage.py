@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from imagecore.guild_settings import GuildSettings, SettingChange
+from imagecore.policy.guild_settings import GuildSettings, SettingChange
 from imagecore.storage import job_rows, settings_rows
 from imagecore.storage.days import utc_day
 from imagecore.storage.engine import SQLITE_BEGIN, create_engine

@@ -1,0 +1,71 @@
+"""The Cancel button on a queued /imagine message.
+
+A DynamicItem, so a click is understood even after a restart (the job is gone then,
+and the member is told so instead of seeing "This interaction failed").
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+import discord
+
+from imagecore.queue import CancelOutcome, TicketState
+
+if TYPE_CHECKING:
+    from bot import ImageBot
+
+__all__ = ["CancelButton", "cancel_view"]
+
+OUTCOME_SENTENCES = {
+    CancelOutcome.CANCELLED: "Cancelled. Nothing was sent to the image service.",
+    CancelOutcome.NOT_OWNER: "Only the person who asked for this image can cancel it.",
+    CancelOutcome.ALREADY_STARTED: "Too late to cancel: this image is already being made.",
+    CancelOutcome.ALREADY_FINISHED: "This request has already finished.",
+    CancelOutcome.UNKNOWN: "This request no longer exists; the bot may have restarted.",
+}
+
+
+class CancelButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"imagine:cancel:(?P<ticket>[0-9a-f]+-[0-9]+)",
+):
+    def __init__(self, ticket_id: str) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Cancel",
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"imagine:cancel:{ticket_id}",
+            )
+        )
+        self.ticket_id = ticket_id
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[ImageBot],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> CancelButton:
+        return cls(match["ticket"])
+
+    async def callback(self, interaction: discord.Interaction[ImageBot]) -> None:
+        scheduler = interaction.client.scheduler
+        outcome = scheduler.cancel(self.ticket_id, interaction.user.id)
+        sentence = OUTCOME_SENTENCES[outcome]
+        ticket = scheduler.get(self.ticket_id)
+        if (
+            outcome is CancelOutcome.ALREADY_FINISHED
+            and ticket
+            and ticket.state is TicketState.CANCELLED
+        ):
+            sentence = "Already cancelled."
+        await interaction.response.send_message(sentence, ephemeral=True)
+
+
+def cancel_view(ticket_id: str) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    view.add_item(CancelButton(ticket_id))
+    return view

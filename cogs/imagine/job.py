@@ -1,0 +1,281 @@
+"""One /imagine request on its way through the queue, shown to Discord as it goes:
+"Queued — #3, about 40 s", then "Generating… 12 s", then the image."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+import time
+from collections import Counter
+from collections.abc import Callable, Coroutine
+from typing import TYPE_CHECKING, Any
+
+import discord
+
+from cogs.imagine.cancel_button import cancel_view
+from cogs.imagine.embed import result_embed
+from cogs.utils.sentences import DROPPED, EXPIRED, INTERRUPTED, UNEXPECTED, sentence_for
+from imagecore.api.errors import ImageAPIError
+from imagecore.delivery.status_updates import CoalescingUpdater
+from imagecore.delivery.text_limits import clip
+from imagecore.delivery.upload_fit import fit_for_upload
+from imagecore.queue import Ticket, TicketState
+from imagecore.storage import JobRecord
+
+if TYPE_CHECKING:
+    from bot import ImageBot
+    from imagecore.api.client import GeneratedImage
+    from imagecore.api.request import ImageRequest
+
+__all__ = ["NO_MENTIONS", "ImagineJob", "job_record", "tell_privately"]
+
+log = logging.getLogger(__name__)
+
+NO_MENTIONS = discord.AllowedMentions.none()
+EDIT_INTERVAL = 2.0  # at most one status edit per message per 2 s
+TICK_INTERVAL = 5.0  # how often "Generating… N s" counts up
+
+
+class JobFailed(Exception):
+    """Raised from run() after the member was told: the queue counts the job as failed,
+    so quick failures don't make its wait estimates optimistic."""
+
+
+class ImagineJob:
+    ticket: Ticket
+
+    def __init__(
+        self,
+        bot: ImageBot,
+        interaction: discord.Interaction[ImageBot],
+        request: ImageRequest,
+        *,
+        deadline: float,
+        spawn: Callable[[Coroutine[Any, Any, None]], object],
+        delivering: Counter[int],
+    ) -> None:
+        self.bot = bot
+        self.spawn = spawn
+        # Members' images between "made" and "recorded": still theirs for the limits.
+        self.delivering = delivering
+        self.interaction = interaction
+        self.request = request
+        self.deadline = deadline
+        self.submitted = time.monotonic()
+        self.submitted_at = bot.clock()
+        self.generating_since: float | None = None
+        self.updates = CoalescingUpdater(EDIT_INTERVAL)
+        # Set once Discord has the acknowledgement; nothing may edit the response before.
+        self.acknowledged = asyncio.Event()
+
+    # -- called by the scheduler ----------------------------------------------------------
+
+    async def run(self) -> None:
+        await self.acknowledged.wait()
+        if self.updates.finished:  # the acknowledgement failed; nobody can be told
+            raise JobFailed("not acknowledged")
+        self.generating_since = time.monotonic()
+        ticker = asyncio.create_task(self._tick())
+        try:
+            image = await self.bot.image_client.generate(self.request, deadline=self.deadline)
+        except ImageAPIError as exc:
+            log.warning(
+                "image for user %s in guild %s failed: %s",
+                self.interaction.user.id,
+                self.interaction.guild_id,
+                exc.log_line(),
+            )
+            self.record("failed", error_class=type(exc).__name__)
+            await self.fail(sentence_for(exc))
+            raise JobFailed(type(exc).__name__) from None
+        except Exception:
+            log.exception("image job failed unexpectedly")
+            self.record("failed", error_class="Unexpected")
+            await self.fail(UNEXPECTED)
+            raise JobFailed("unexpected") from None
+        finally:
+            ticker.cancel()
+        # Posting happens off the worker: the provider's slot goes to the next job at once.
+        self.delivering[self.interaction.user.id] += 1
+        self.spawn(self._deliver_counted(image))
+
+    async def _deliver_counted(self, image: GeneratedImage) -> None:
+        try:
+            await self.deliver(image)
+        finally:
+            user_id = self.interaction.user.id
+            self.delivering[user_id] -= 1
+            if self.delivering[user_id] <= 0:
+                del self.delivering[user_id]
+
+    async def on_update(self, ticket: Ticket) -> None:
+        # Nothing may touch the response before Discord has the acknowledgement.
+        await self.acknowledged.wait()
+        match ticket.state:
+            case TicketState.QUEUED:
+                await self.show_queued()
+            case TicketState.CANCELLED if ticket.started_at is not None:
+                # Only shutdown cancels a job that already started (past its grace).
+                self.record("dropped", error_class="Shutdown")
+                await self.fail(INTERRUPTED)
+            case TicketState.CANCELLED:
+                self.record("cancelled")
+                await self.updates.final(self._remove_placeholder)
+            case TicketState.EXPIRED:
+                self.record("expired", error_class="Expired")
+                await self.fail(EXPIRED)
+            case TicketState.DROPPED:
+                self.record("dropped")
+                await self.fail(DROPPED)
+
+    # -- what the channel sees ------------------------------------------------------------
+
+    async def show_queued(self) -> None:
+        await self.updates.update(self._render_queued)
+
+    async def _render_queued(self) -> None:
+        scheduler = self.bot.scheduler
+        position = scheduler.position(self.ticket)
+        if position is None:  # started (or gone) since this edit was planned
+            return
+        wait = scheduler.estimate_wait(self.ticket)
+        await self.interaction.edit_original_response(
+            content=f"Queued — #{position}, about {_duration(wait)}",
+            view=cancel_view(self.ticket.id),
+            allowed_mentions=NO_MENTIONS,
+        )
+
+    async def _tick(self) -> None:
+        while True:
+            await self.updates.update(self._render_generating)
+            await asyncio.sleep(TICK_INTERVAL)
+
+    async def _render_generating(self) -> None:
+        assert self.generating_since is not None
+        seconds = time.monotonic() - self.generating_since
+        await self.interaction.edit_original_response(
+            content=f"Generating… {seconds:.0f} s", view=None, allowed_mentions=NO_MENTIONS
+        )
+
+    async def deliver(self, image: GeneratedImage) -> None:
+        limit = self.interaction.filesize_limit
+        try:
+            fitted = await asyncio.to_thread(fit_for_upload, image.data, limit)
+        except (ValueError, OSError):
+            log.exception("could not fit the image under %d bytes", limit)
+            self.record("failed", error_class="TooLarge")
+            await self.fail("The image is too large to post on this server.")
+            return
+        filename = f"image.{fitted.extension}"
+        embed = result_embed(
+            self.request,
+            image,
+            requester=self.interaction.user.display_name,
+            seconds=time.monotonic() - self.submitted,
+            note=fitted.note,
+            filename=filename,
+        )
+
+        async def post() -> None:
+            await self.interaction.edit_original_response(
+                content=None,
+                embed=embed,
+                attachments=[discord.File(io.BytesIO(fitted.data), filename=filename)],
+                view=None,
+                allowed_mentions=NO_MENTIONS,
+            )
+
+        try:
+            await self.updates.final(post)
+        except discord.HTTPException as exc:
+            log.warning("posting the image failed: HTTP %s code %s", exc.status, exc.code)
+            self.record("failed", error_class="UploadRefused")
+            await self._remove_placeholder()
+            await self._tell_requester("The image was made but Discord refused the upload.")
+            return
+        # Counted only now: a member's budget pays for images they actually received.
+        self.record("delivered", revised_prompt=image.revised_prompt)
+
+    def record(
+        self, status: str, *, error_class: str | None = None, revised_prompt: str | None = None
+    ) -> None:
+        self.bot.ledger.save(
+            job_record(
+                self.interaction,
+                self.request,
+                created_at=self.submitted_at,
+                status=status,
+                error_class=error_class,
+                revised_prompt=revised_prompt,
+                latency_seconds=time.monotonic() - self.submitted,
+            )
+        )
+
+    async def fail(self, sentence: str) -> None:
+        """Tell only the requester, and leave no public placeholder behind."""
+
+        async def remove_and_tell() -> None:
+            await self._remove_placeholder()
+            await self._tell_requester(sentence)
+
+        await self.updates.final(remove_and_tell)
+
+    async def _remove_placeholder(self) -> None:
+        try:
+            await self.interaction.delete_original_response()
+        except discord.HTTPException as exc:
+            log.debug("could not delete the placeholder: %s", exc)
+
+    async def _tell_requester(self, sentence: str) -> None:
+        await tell_privately(self.interaction, sentence)
+
+
+def job_record(
+    interaction: discord.Interaction[ImageBot],
+    request: ImageRequest,
+    *,
+    created_at: float,
+    status: str,
+    error_class: str | None = None,
+    revised_prompt: str | None = None,
+    latency_seconds: float | None = None,
+) -> JobRecord:
+    return JobRecord(
+        guild_id=interaction.guild_id,
+        channel_id=interaction.channel_id,
+        user_id=interaction.user.id,
+        prompt=request.prompt,
+        negative_prompt=request.negative_prompt,
+        model=request.model,
+        size=request.size,
+        prompt_extend=request.prompt_extend,
+        watermark=request.watermark,
+        seed=request.seed,
+        created_at=created_at,
+        status=status,
+        error_class=error_class,
+        revised_prompt=revised_prompt,
+        latency_seconds=latency_seconds,
+        finished_at=interaction.client.clock(),
+    )
+
+
+async def tell_privately(interaction: discord.Interaction[ImageBot], sentence: str) -> None:
+    # Discord refuses content over 2000 characters (long rule lists, settings).
+    sentence = clip(sentence, 2000)
+    try:
+        if interaction.response.is_done():
+            await interaction.followup.send(sentence, ephemeral=True, allowed_mentions=NO_MENTIONS)
+        else:
+            await interaction.response.send_message(
+                sentence, ephemeral=True, allowed_mentions=NO_MENTIONS
+            )
+    except discord.HTTPException as exc:
+        log.warning("could not tell user %s: HTTP %s", interaction.user.id, exc.status)
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 60:
+        return f"{max(5, round(seconds / 5) * 5):.0f} s"
+    return f"{seconds / 60:.0f} min"

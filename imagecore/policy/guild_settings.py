@@ -1,0 +1,136 @@
+"""What moderators set for their server, and how it merges with the bot's own defaults.
+
+Precedence for image options: the member's option > the server's default > the bot's
+`.env` default. ``None`` in a server's settings means "not set here: use the bot's".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+from typing import Any
+
+from imagecore.api.request import ImageRequest
+
+__all__ = [
+    "BotDefaults",
+    "EffectiveSetting",
+    "GuildSettings",
+    "SettingChange",
+    "effective_settings",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class GuildSettings:
+    # Image defaults
+    size: str | None = None
+    negative_prompt: str | None = None
+    prompt_extend: bool | None = None
+    watermark: bool | None = None
+    model: str | None = None
+    # Limits (None: the bot's default, which for most is "no limit")
+    cooldown_seconds: int | None = None
+    max_pending_per_user: int | None = None
+    user_daily_images: int | None = None
+    guild_daily_images: int | None = None
+    exempt_role_id: int | None = None
+    # Where and by whom /imagine may be used (empty: everywhere / everyone)
+    allowed_channel_ids: tuple[int, ...] = ()
+    allowed_role_ids: tuple[int, ...] = ()
+    blocked_words: tuple[str, ...] = ()
+    log_channel_id: int | None = None
+
+    def with_changes(self, **changes: Any) -> GuildSettings:
+        return replace(self, **changes)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    @classmethod
+    def names(cls) -> tuple[str, ...]:
+        return tuple(f.name for f in fields(cls))
+
+
+@dataclass(frozen=True, slots=True)
+class SettingChange:
+    """One recorded change: who changed what, when, from what to what."""
+
+    guild_id: int
+    actor_id: int
+    name: str
+    old: Any
+    new: Any
+    at: float  # Unix time
+
+
+@dataclass(frozen=True, slots=True)
+class EffectiveSetting:
+    name: str
+    value: Any
+    source: str  # "server" or "bot default"
+
+
+@dataclass(frozen=True, slots=True)
+class BotDefaults:
+    size: str
+    negative_prompt: str
+    prompt_extend: bool
+    watermark: bool
+    model: str
+    max_pending_per_user: int
+    cooldown_seconds: int = 0
+    user_daily_images: int | None = None
+    guild_daily_images: int | None = None
+    models: tuple[str, ...] = ()
+    sizes: tuple[str, ...] = ()
+
+    def limits_for(self, server: GuildSettings) -> GuildSettings:
+        """The server's settings with the bot's limits filled in where the server set none."""
+        return server.with_changes(
+            cooldown_seconds=_first(server.cooldown_seconds, self.cooldown_seconds),
+            max_pending_per_user=_first(server.max_pending_per_user, self.max_pending_per_user),
+            user_daily_images=_first(server.user_daily_images, self.user_daily_images),
+        )
+
+    def resolve(
+        self,
+        server: GuildSettings,
+        *,
+        prompt: str,
+        negative_prompt: str | None,
+        size: str | None,
+        prompt_extend: bool | None,
+        watermark: bool | None,
+        seed: int | None,
+    ) -> ImageRequest:
+        """The member's option > the server's default > the bot's default. A server default
+        the owner has since withdrawn (a size or model no longer offered) is skipped."""
+        server_size = server.size if server.size in self.sizes else None
+        server_model = server.model if server.model in self.models else None
+        return ImageRequest(
+            prompt=prompt.strip(),
+            model=server_model or self.model,
+            size=size or server_size or self.size,
+            prompt_extend=_first(prompt_extend, server.prompt_extend, self.prompt_extend),
+            watermark=_first(watermark, server.watermark, self.watermark),
+            negative_prompt=(
+                negative_prompt or server.negative_prompt or self.negative_prompt
+            ).strip(),
+            seed=seed,
+        )
+
+
+def _first(*values: Any) -> Any:
+    return next((v for v in values if v is not None), None)
+
+
+def effective_settings(server: GuildSettings, bot: BotDefaults) -> list[EffectiveSetting]:
+    """Every setting with the value in force and where it comes from."""
+    out = []
+    for name in GuildSettings.names():
+        value = getattr(server, name)
+        if value is not None and value != ():
+            out.append(EffectiveSetting(name, value, "server"))
+        else:
+            out.append(EffectiveSetting(name, getattr(bot, name, value), "bot default"))
+    return out

@@ -1,0 +1,423 @@
+"""Moderator settings, budgets and history, through the real bot and both stand-ins."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sqlite3
+import time
+from collections.abc import AsyncIterator
+from urllib.parse import urlsplit
+
+import pytest
+
+from cogs.utils.sentences import SETTINGS_UNAVAILABLE
+from imagecore.policy.admission import utc_day
+from imagecore.storage import JobRecord, Storage
+from tests.support.api_standin import Reply
+from tests.support.bot_harness import Harness, harness
+from tests.support.discord_standin import MissingCommandPermissions, permissions
+from tests.support.tcp_proxy import TCPProxy
+
+MANAGE_GUILD = permissions.MANAGE_GUILD
+
+
+@pytest.fixture
+async def h(tmp_path) -> AsyncIterator[Harness]:
+    async with harness(tmp_path) as running:
+        running.mod = running.discord.add_member(
+            running.guild, name="mod", permissions=MANAGE_GUILD
+        )
+        yield running
+
+
+async def settings(h: Harness, command: str, user=None, **options):
+    record = await h.discord.invoke(
+        h.guild, h.channel, user or h.mod, f"imagine-settings {command}", **options
+    )
+    await record.wait_done(timeout=10)
+    return record
+
+
+def reply(record) -> str:
+    visible = [m for m in record.messages if not m.deleted]
+    assert visible and all(m.ephemeral for m in visible), record.describe()
+    return visible[-1].content
+
+
+async def image(h: Harness, user=None, channel=None, **options):
+    options.setdefault("prompt", "a lighthouse at dusk")
+    record = await h.discord.invoke(
+        h.guild, channel or h.channel, user or h.alice, "imagine", **options
+    )
+    await record.wait_for(
+        lambda r: (
+            (r.final_message is not None and bool(r.final_message.attachments))
+            or (
+                r.acknowledged
+                and not r.loading
+                and any(m.ephemeral and not m.deleted for m in r.messages)
+            )
+        ),
+        timeout=15,
+    )
+    return record
+
+
+def delivered(record) -> bool:
+    return record.final_message is not None and bool(record.final_message.attachments)
+
+
+# -- who may use the settings ---------------------------------------------------------
+
+
+async def test_settings_are_for_moderators_only(h):
+    registered = h.discord.command("imagine-settings", h.guild).payload()
+    assert registered["default_member_permissions"] == str(MANAGE_GUILD)
+    with pytest.raises(MissingCommandPermissions):
+        await h.discord.invoke(h.guild, h.channel, h.alice, "imagine-settings show")
+    # An admin's override makes Discord deliver it anyway: the bot checks again.
+    h.discord.allow_command(h.guild, "imagine-settings", h.alice)
+    record = await settings(h, "limits", user=h.alice, user_daily=1)
+    assert "Only moderators" in reply(record)
+    assert (await h.bot.storage.guild_settings(h.guild.id)).user_daily_images is None
+
+
+# -- defaults -----------------------------------------------------------------------
+
+
+async def test_server_defaults_sit_between_member_options_and_bot_defaults(h):
+    await h.restart_bot(IMAGE_MODELS="qwen-image-plus")
+    record = await settings(h, "defaults", size="1664*928", model="qwen-image-plus", watermark=True)
+    assert "Changed" in reply(record)
+    assert delivered(await image(h))
+    assert h.api.requests[-1].body["model"] == "qwen-image-plus"
+    assert h.api.requests[-1].body["parameters"] == {
+        "prompt_extend": True,
+        "watermark": True,
+        "size": "1664*928",
+    }
+    assert delivered(await image(h, size="928*1664", watermark=False))
+    assert h.api.requests[-1].body["parameters"]["size"] == "928*1664"
+    assert h.api.requests[-1].body["parameters"]["watermark"] is False
+    shown = reply(await settings(h, "show"))
+    assert "Default size:** 16:9 landscape · 1664×928 · _server_" in shown
+    assert "Prompt extend:** on · _bot default_" in shown
+
+
+@pytest.mark.parametrize(
+    ("command", "options", "says"),
+    [
+        ("defaults", {"size": "1024*1024"}, "Unknown size"),
+        ("defaults", {"model": "gpt-image-1"}, "Unknown model"),
+        ("limits", {"cooldown_seconds": -5}, "between 0 and"),
+        ("limits", {"user_daily": 0}, "between 1 and"),
+        ("blocked-words add", {"rule": "re:(unclosed"}, "not valid"),
+        ("blocked-words add", {"rule": "re:(a+)+$"}, "too slow"),
+        ("defaults", {}, "at least one option"),
+    ],
+)
+async def test_bad_input_gets_a_sentence_and_changes_nothing(h, command, options, says):
+    record = await settings(h, command, **options)
+    assert says in reply(record)
+    assert (await h.bot.storage.guild_settings(h.guild.id)).as_dict() == type(
+        await h.bot.storage.guild_settings(0)
+    )().as_dict()
+    assert await h.bot.storage.setting_changes(h.guild.id) == []
+
+
+# -- where, who, what -------------------------------------------------------------------
+
+
+async def test_channel_and_role_allow_lists(h):
+    lounge = h.discord.add_text_channel(h.guild, name="lounge")
+    await settings(h, "channels add", channel=lounge)
+    refused = await image(h)
+    assert f"<#{lounge.id}>" in reply(refused)
+    assert delivered(await image(h, channel=lounge))
+    artists = h.discord.add_role(h.guild, "artists")
+    await settings(h, "roles add", role=artists)
+    assert "certain roles" in reply(await image(h, channel=lounge))
+    member = h.discord.add_member(h.guild, name="painter", roles=[artists])
+    assert delivered(await image(h, user=member, channel=lounge))
+    assert h.api.generation_calls == 2
+
+
+async def test_blocked_words_are_checked_before_the_api_and_reported_to_the_log_channel(h):
+    log_channel = h.discord.add_text_channel(h.guild, name="mod-log")
+    await settings(h, "log-channel", channel=log_channel)
+    await settings(h, "blocked-words add", rule="gore")
+    await settings(h, "blocked-words add", rule="re:blood\\w*")
+    assert "`gore`" in reply(await settings(h, "blocked-words list"))
+    refused = await image(h, prompt="a scene full of Bloodshed @everyone")
+    assert "“re:blood\\w*”" in reply(refused)
+    assert h.api.generation_calls == 0
+
+    def posts() -> list[str]:
+        return [m.content for m in h.discord.channel_messages(log_channel)]
+
+    await h.discord.wait_for_request(lambda r: "Refused /imagine" in str(r.json))
+    assert any("changed /imagine settings" in p and "Blocked words" in p for p in posts())
+    assert any("Refused /imagine" in p and "blocked_word" in p for p in posts())
+    assert all(m.allowed_mentions == {"parse": []} for m in h.discord.channel_messages(log_channel))
+    await settings(h, "blocked-words remove", rule="re:blood\\w*")
+    assert delivered(await image(h, prompt="a scene full of bloodshed"))
+
+
+# -- budgets ------------------------------------------------------------------------
+
+
+async def test_daily_limit_counts_delivered_images_only_and_says_when_it_resets(h):
+    await settings(h, "limits", user_daily=1)
+    h.api.queue(
+        Reply.dashscope_error(
+            400, "DataInspectionFailed", "Input data may contain inappropriate content."
+        )
+    )
+    failed = await image(h)
+    assert "refused this prompt" in reply(failed)
+    assert delivered(await image(h))  # the failure cost nothing
+    over = await image(h)
+    assert "You've had your 1 images for today" in reply(over) and "00:00 UTC" in reply(over)
+    assert delivered(await image(h, user=h.bob))  # a per-member limit
+    quota = await h.discord.invoke(h.guild, h.channel, h.alice, "imagine-quota")
+    await quota.wait_done()
+    assert "**0** of 1 images left today" in reply(quota)
+
+
+async def test_server_cap_and_exempt_role(h):
+    vip = h.discord.add_role(h.guild, "vip")
+    star = h.discord.add_member(h.guild, name="star", roles=[vip])
+    await settings(h, "limits", user_daily=1, server_daily=3, exempt_role=vip)
+    assert delivered(await image(h, user=star))
+    assert delivered(await image(h, user=star))  # exempt from the per-member limit
+    assert delivered(await image(h))
+    assert "This server has used its 3 images" in reply(await image(h, user=star))
+
+
+async def test_cooldown(h):
+    await settings(h, "limits", cooldown_seconds=60)
+    assert delivered(await image(h))
+    assert "Please wait" in reply(await image(h))
+    assert delivered(await image(h, user=h.bob))
+
+
+# -- history, stats, reset, restart -----------------------------------------------------
+
+
+async def test_history_and_forget(h):
+    assert delivered(await image(h, prompt="first picture"))
+    h.api.queue(
+        Reply.dashscope_error(500, "InternalError", "x"),
+        *[Reply.dashscope_error(500, "InternalError", "x")] * 2,
+    )
+    h.bot.image_client._backoff_base = 0.01
+    await image(h, prompt="second picture")
+    await h.bot.ledger.drain(5)
+    shown = reply(await _user_command(h, "imagine-history show"))
+    assert "second picture" in shown and "failed" in shown and "first picture" in shown
+    assert shown.index("second picture") < shown.index("first picture")  # newest first
+    forgot = reply(await _user_command(h, "imagine-history forget"))
+    assert "Deleted 2" in forgot
+    assert "no image history" in reply(await _user_command(h, "imagine-history show"))
+
+
+async def _user_command(h: Harness, command: str):
+    record = await h.discord.invoke(h.guild, h.channel, h.alice, command)
+    await record.wait_done(timeout=10)
+    return record
+
+
+async def test_stats(h):
+    for user in (h.alice, h.alice, h.bob):
+        assert delivered(await image(h, user=user))
+    h.api.queue(
+        Reply.dashscope_error(
+            400, "DataInspectionFailed", "Input data may contain inappropriate content."
+        )
+    )
+    await image(h, user=h.bob)
+    await h.bot.ledger.drain(5)
+    text = reply(await settings(h, "stats"))
+    assert "Images today:** 3" in text and "Last 7 days:** 3" in text
+    assert f"<@{h.alice.user.id}> 2" in text
+    assert "ContentRejected 1" in text
+
+
+async def test_reset_asks_first(h):
+    await settings(h, "limits", cooldown_seconds=30)
+    record = await settings(h, "reset")
+    message = record.original
+    assert "Reset every" in message.content
+    keep = await h.discord.click(message, "imagine:settings:keep", h.mod)
+    await keep.wait_done()
+    assert (await h.bot.storage.guild_settings(h.guild.id)).cooldown_seconds == 30
+    record = await settings(h, "reset")
+    confirm = await h.discord.click(record.original, "imagine:settings:reset", h.mod)
+    await confirm.wait_done()
+    assert (await h.bot.storage.guild_settings(h.guild.id)).cooldown_seconds is None
+    changes = await h.bot.storage.setting_changes(h.guild.id)
+    assert [(c.name, c.old, c.new, c.actor_id) for c in changes[:1]] == [
+        ("cooldown_seconds", 30, None, h.mod.user.id)
+    ]
+
+
+async def test_a_restart_keeps_settings_counters_and_history(h):
+    await settings(h, "limits", user_daily=2)
+    await settings(h, "blocked-words add", rule="gore")
+    assert delivered(await image(h))
+    await h.restart_bot()
+    assert "gore" in reply(await image(h, prompt="gore"))
+    assert delivered(await image(h))
+    assert "You've had your 2 images" in reply(await image(h))
+    assert "first" not in reply(await _user_command(h, "imagine-history show"))
+
+
+# -- DMs and a database that is down ---------------------------------------------------
+
+
+async def test_dms_only_when_allowed(h):
+    from tests.support.discord_standin import CommandNotAvailable
+
+    # DMs need global commands (not only the test server's).
+    await h.restart_bot(DISCORD_GUILD_IDS="")
+    assert h.discord.command("imagine") is not None
+    with pytest.raises(CommandNotAvailable):
+        await h.discord.invoke(None, None, h.alice, "imagine", prompt="a cat")
+    await h.restart_bot(DISCORD_GUILD_IDS="", ALLOW_DMS="true", USER_DAILY_IMAGES="1")
+    record = await h.discord.invoke(None, None, h.alice, "imagine", prompt="a cat")
+    await record.wait_for(
+        lambda r: r.final_message is not None and bool(r.final_message.attachments), timeout=10
+    )
+    again = await h.discord.invoke(None, None, h.alice, "imagine", prompt="a dog")
+    await again.wait_done(timeout=10)
+    assert "You've had your 1 images" in reply(again)
+
+
+async def test_a_locked_sqlite_database_loses_no_counter(h):
+    await h.restart_bot(USER_DAILY_IMAGES="3")
+    lock = sqlite3.connect(h.data_dir / "bot.db", isolation_level=None, check_same_thread=False)
+    try:
+        # Another process holds the write lock: reads go on (WAL), writes wait, then give up.
+        # In a thread: waiting for the lock must not stall the bot sharing this loop.
+        await asyncio.to_thread(lock.execute, "BEGIN EXCLUSIVE")
+        changed = await settings(h, "limits", cooldown_seconds=30)
+        assert reply(changed) == SETTINGS_UNAVAILABLE
+        assert delivered(await image(h))
+        await h.bot.ledger.drain(15)
+        assert h.bot.storage.outbox_size == 1
+        quota = reply(await _user_command(h, "imagine-quota"))
+        assert "**2** of 3 images left" in quota  # the kept counter still counts
+    finally:
+        lock.execute("ROLLBACK")
+        lock.close()
+    assert await h.bot.storage.flush_outbox() == 0
+    await h.restart_bot(USER_DAILY_IMAGES="3")
+    assert "**2** of 3 images left" in reply(await _user_command(h, "imagine-quota"))
+    assert (await h.bot.storage.guild_settings(h.guild.id)).cooldown_seconds is None
+
+
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL")
+
+
+@pytest.fixture
+async def on_postgres(tmp_path) -> AsyncIterator[tuple[Harness, TCPProxy]]:
+    url = urlsplit(POSTGRES_URL)
+    async with TCPProxy(url.hostname, url.port or 5432) as proxy:
+        proxied = url._replace(
+            netloc=f"{url.username or 'postgres'}@127.0.0.1:{proxy.port}"
+        ).geturl()
+        async with harness(tmp_path, start=False) as h:
+            await _fresh_schema(POSTGRES_URL)
+            await h.start_bot(DATABASE_URL=proxied)
+            yield h, proxy
+
+
+async def _fresh_schema(url: str) -> None:
+    import asyncpg
+
+    connection = await asyncpg.connect(url)
+    try:
+        await connection.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+    finally:
+        await connection.close()
+
+
+if POSTGRES_URL:
+
+    @pytest.mark.parametrize("mode", ["refuse", "blackhole"])
+    async def test_an_unreachable_postgres_says_settings_unavailable_and_recovers(
+        on_postgres, mode
+    ):
+        h, proxy = on_postgres
+        h.mod = h.discord.add_member(h.guild, name="mod", permissions=MANAGE_GUILD)
+        # With a daily limit, /imagine needs the member's count from the database.
+        await settings(h, "limits", user_daily=10)
+        assert delivered(await image(h))
+        proxy.cut(mode)
+        record = await image(h)
+        assert reply(record) == SETTINGS_UNAVAILABLE
+        assert record.ack_latency < 3
+        assert h.api.generation_calls == 1
+        proxy.restore()
+        assert delivered(await image(h))
+        await h.bot.ledger.drain(10)
+        usage = await h.bot.storage.usage(
+            user_id=h.alice.user.id, guild_id=h.guild.id, day=utc_day(time.time())
+        )
+        assert usage.user_today == 2
+
+
+async def test_a_role_deleted_meanwhile_is_refused_and_nothing_changes(h):
+    ghosts = h.discord.add_role(h.guild, "ghosts")
+    # The role is deleted; the moderator's client still offers it from a stale list.
+    await asyncio.gather(
+        *h.discord.gateway.dispatch(
+            "GUILD_ROLE_DELETE", {"guild_id": str(h.guild.id), "role_id": str(ghosts.id)}
+        )
+    )
+    await asyncio.sleep(0.1)
+    record = await settings(h, "limits", exempt_role=ghosts)
+    assert "no longer" in reply(record)
+    assert (await h.bot.storage.guild_settings(h.guild.id)).exempt_role_id is None
+
+
+async def test_long_answers_stay_within_discords_2000_characters(h):
+    for i in range(25):
+        record = await settings(h, "blocked-words add", rule=f"word{i:02d} " + "x" * 80)
+        assert "Changed" in reply(record)
+    for command in ("blocked-words list", "show"):
+        text = reply(await settings(h, command))
+        assert 0 < len(text) <= 2000
+
+
+async def test_history_older_than_history_days_is_purged(tmp_path):
+    async with harness(tmp_path, start=False) as idle:
+        storage = await Storage.open(f"sqlite:///{tmp_path / 'bot.db'}")
+        old = time.time() - 3 * 86400
+        for created in (old, time.time()):
+            await storage.save_job(
+                JobRecord(
+                    guild_id=idle.guild.id,
+                    channel_id=idle.channel.id,
+                    user_id=idle.alice.user.id,
+                    prompt=f"made at {created:.0f}",
+                    negative_prompt="",
+                    model="qwen-image",
+                    size="1328*1328",
+                    prompt_extend=True,
+                    watermark=False,
+                    seed=None,
+                    created_at=created,
+                    status="delivered",
+                    finished_at=created,
+                )
+            )
+        await storage.close()
+        await idle.start_bot(HISTORY_DAYS="2")
+        for _ in range(50):
+            jobs = await idle.bot.storage.recent_jobs(user_id=idle.alice.user.id)
+            if len(jobs) == 1:
+                break
+            await asyncio.sleep(0.05)
+        assert [job.created_at > old for job in jobs] == [True]

@@ -1,0 +1,344 @@
+"""The storage layer on real databases: settings and their audit, usage counters, jobs
+history, restarts. Outages are in test_outages.py, the schema in
+test_schema.py."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from imagecore.policy.guild_settings import GuildSettings
+from imagecore.storage import GuildStats, Storage, Usage
+from imagecore.storage.days import utc_day
+from tests.support.storage import BACKENDS, START, Clock, database_url_for, job
+
+GUILD = 100
+ALICE, BOB, CAROL = 7, 8, 9
+DAY = utc_day(START)  # 2026-03-01; the clock starts at 23:59 UTC
+
+
+@pytest.fixture(params=BACKENDS)
+async def url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    async with database_url_for(request.param, tmp_path) as database_url:
+        yield database_url
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+async def storage(url: str, clock: Clock) -> AsyncIterator[Storage]:
+    opened = await Storage.open(url, clock=clock)
+    try:
+        yield opened
+    finally:
+        await opened.close()
+
+
+async def deliver(
+    storage: Storage, user_id: int = ALICE, guild_id: int | None = GUILD, *, at: float = START
+) -> int:
+    job_id = await storage.record_job(job(user_id, guild_id, created_at=at))
+    await storage.finish_job(job_id, status="delivered", latency_seconds=4.2)
+    return job_id
+
+
+async def test_a_restart_keeps_settings_audit_counters_and_jobs(url: str, clock: Clock) -> None:
+    first = await Storage.open(url, clock=clock)
+    try:
+        await first.change_guild_settings(GUILD, ALICE, cooldown_seconds=30, blocked_words=["x"])
+        job_id = await deliver(first)
+        before = (
+            await first.guild_settings(GUILD),
+            await first.setting_changes(GUILD),
+            await first.usage(user_id=ALICE, guild_id=GUILD, day=DAY),
+            await first.recent_jobs(user_id=ALICE),
+        )
+    finally:
+        await first.close()
+
+    again = await Storage.open(url, clock=clock)  # the upgrade finds the schema at head
+    try:
+        after = (
+            await again.guild_settings(GUILD),
+            await again.setting_changes(GUILD),
+            await again.usage(user_id=ALICE, guild_id=GUILD, day=DAY),
+            await again.recent_jobs(user_id=ALICE),
+        )
+    finally:
+        await again.close()
+    assert after == before
+    settings, changes, usage, jobs = after
+    assert settings.cooldown_seconds == 30 and settings.blocked_words == ("x",)
+    assert len(changes) == 2
+    assert usage == Usage(user_today=1, guild_today=1)
+    assert [j.id for j in jobs] == [job_id] and jobs[0].status == "delivered"
+
+
+async def test_an_unknown_guild_has_every_setting_unset(storage: Storage) -> None:
+    assert await storage.guild_settings(12345) == GuildSettings()
+    assert await storage.setting_changes(12345) == []
+
+
+async def test_every_setting_round_trips_including_tuples(storage: Storage) -> None:
+    values = {
+        "size": "1664*928",
+        "negative_prompt": "blurry, text",
+        "prompt_extend": False,
+        "watermark": True,
+        "model": "qwen-image-plus",
+        "cooldown_seconds": 45,
+        "max_pending_per_user": 2,
+        "user_daily_images": 20,
+        "guild_daily_images": 300,
+        "exempt_role_id": 2**62 + 1,  # Discord ids need 64 bits
+        "allowed_channel_ids": (2**60 + 1, 2**60 + 2),
+        "allowed_role_ids": [2**61 + 3],  # a list is taken as the tuple it means
+        "blocked_words": ("gore", "naïve café", ""),
+        "log_channel_id": 2**60 + 9,
+    }
+    assert set(values) == set(GuildSettings.names())
+    changes = await storage.change_guild_settings(GUILD, ALICE, **values)
+    assert [c.name for c in changes] == list(values)
+    expected = GuildSettings(**{**values, "allowed_role_ids": (2**61 + 3,)})
+    assert await storage.guild_settings(GUILD) == expected
+    assert await storage.guild_settings(GUILD + 1) == GuildSettings()  # other guilds untouched
+
+
+async def test_the_audit_records_only_real_changes_old_to_new_with_the_actor(
+    storage: Storage, clock: Clock
+) -> None:
+    first = await storage.change_guild_settings(GUILD, ALICE, size="1024*1024")
+    assert [(c.name, c.old, c.new, c.actor_id) for c in first] == [
+        ("size", None, "1024*1024", ALICE)
+    ]
+    clock.advance(60)
+    second = await storage.change_guild_settings(
+        GUILD, BOB, size="1024*1024", allowed_role_ids=(1, 2), watermark=None
+    )
+    assert [(c.name, c.old, c.new, c.actor_id, c.at) for c in second] == [
+        ("allowed_role_ids", (), (1, 2), BOB, clock.now)
+    ]
+    clock.advance(60)
+    third = await storage.change_guild_settings(GUILD, CAROL, allowed_role_ids=(2,), size=None)
+    assert {(c.name, c.old, c.new) for c in third} == {
+        ("allowed_role_ids", (1, 2), (2,)),
+        ("size", "1024*1024", None),
+    }
+    assert await storage.change_guild_settings(GUILD, CAROL, size=None) == []
+
+    history = await storage.setting_changes(GUILD)
+    assert [(c.name, c.actor_id) for c in history[:2]] == [(c.name, CAROL) for c in third][::-1]
+    assert [(c.name, c.old, c.new, c.actor_id) for c in history[2:]] == [
+        ("allowed_role_ids", (), (1, 2), BOB),
+        ("size", None, "1024*1024", ALICE),
+    ]
+    assert [c.at for c in history] == sorted((c.at for c in history), reverse=True)
+    assert len(await storage.setting_changes(GUILD, limit=2)) == 2
+    assert await storage.setting_changes(GUILD + 1) == []
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"cooldown_seconds": 10, "colour": "red"},  # one unknown name spoils the lot
+        {"cooldown_seconds": "10"},
+        {"prompt_extend": 1},
+        {"cooldown_seconds": True},
+        {"allowed_role_ids": ("123",)},
+        {"blocked_words": "gore"},
+    ],
+)
+async def test_a_bad_change_is_rejected_and_nothing_is_written(
+    storage: Storage, changes: dict[str, object]
+) -> None:
+    with pytest.raises(ValueError):
+        await storage.change_guild_settings(GUILD, ALICE, **changes)
+    assert await storage.guild_settings(GUILD) == GuildSettings()
+    assert await storage.setting_changes(GUILD) == []
+
+
+async def test_reset_goes_back_to_defaults_audited(storage: Storage) -> None:
+    await storage.change_guild_settings(GUILD, ALICE, model="m2", allowed_channel_ids=(5,))
+    await storage.change_guild_settings(GUILD + 1, ALICE, model="m3")
+    reset = await storage.reset_guild_settings(GUILD, BOB)
+    assert {(c.name, c.old, c.new, c.actor_id) for c in reset} == {
+        ("model", "m2", None, BOB),
+        ("allowed_channel_ids", (5,), (), BOB),
+    }
+    assert await storage.guild_settings(GUILD) == GuildSettings()
+    assert (await storage.guild_settings(GUILD + 1)).model == "m3"
+    assert await storage.reset_guild_settings(GUILD, BOB) == []
+    assert len(await storage.setting_changes(GUILD)) == 4
+
+
+async def test_usage_counts_delivered_images_by_utc_day(storage: Storage, clock: Clock) -> None:
+    await deliver(storage, ALICE)
+    await deliver(storage, BOB)
+    for status in ("failed", "cancelled", "expired", "dropped"):
+        job_id = await storage.record_job(job(ALICE))
+        await storage.finish_job(job_id, status=status, error_class="ServerError")
+    await storage.record_job(job(ALICE, status="refused", error_class="cooldown"))
+    await storage.record_job(job(ALICE))  # still queued
+    late = await storage.record_job(job(ALICE))
+
+    clock.advance(120)  # 00:01 UTC: the next day
+    await storage.finish_job(late, status="delivered")  # counts for the day it finished
+    await deliver(storage, ALICE, guild_id=None)  # a DM: user counter under guild 0
+    await deliver(storage, CAROL, guild_id=GUILD + 1)
+
+    next_day = DAY + timedelta(days=1)
+    assert await storage.usage(user_id=ALICE, guild_id=GUILD, day=DAY) == Usage(1, 2)
+    assert await storage.usage(user_id=BOB, guild_id=GUILD, day=DAY) == Usage(1, 2)
+    assert await storage.usage(user_id=ALICE, guild_id=GUILD, day=next_day) == Usage(1, 1)
+    assert await storage.usage(user_id=ALICE, guild_id=None, day=next_day) == Usage(1, 0)
+    assert await storage.usage(user_id=ALICE, guild_id=None, day=DAY) == Usage(0, 0)
+    assert await storage.usage(user_id=CAROL, guild_id=GUILD + 1, day=next_day) == Usage(1, 1)
+    assert await storage.usage(user_id=CAROL, guild_id=GUILD, day=next_day) == Usage(0, 1)
+
+
+async def test_a_job_finished_twice_counts_once(storage: Storage) -> None:
+    job_id = await deliver(storage)
+    await storage.finish_job(job_id, status="delivered")
+    assert await storage.usage(user_id=ALICE, guild_id=GUILD, day=DAY) == Usage(1, 1)
+
+
+async def test_finish_job_stores_the_outcome(storage: Storage, clock: Clock) -> None:
+    job_id = await storage.record_job(job(seed=42))
+    clock.advance(5)
+    await storage.finish_job(
+        job_id, status="delivered", revised_prompt="a tall lighthouse", latency_seconds=4.5
+    )
+    [stored] = await storage.recent_jobs(user_id=ALICE)
+    assert stored == job(
+        seed=42,
+        id=job_id,
+        status="delivered",
+        revised_prompt="a tall lighthouse",
+        latency_seconds=4.5,
+        finished_at=clock.now,
+    )
+    with pytest.raises(ValueError):
+        await storage.finish_job(job_id, status="exploded")
+
+
+async def test_save_job_records_a_finished_job_and_counts_a_delivered_one(
+    storage: Storage,
+) -> None:
+    await storage.save_job(job(status="delivered", finished_at=START + 3, latency_seconds=3.0))
+    await storage.save_job(job(status="refused", error_class="cooldown", finished_at=START))
+    assert await storage.usage(user_id=ALICE, guild_id=GUILD, day=DAY) == Usage(1, 1)
+    # Same created_at: the later one first.
+    assert [j.status for j in await storage.recent_jobs(user_id=ALICE)] == [
+        "refused",
+        "delivered",
+    ]
+    with pytest.raises(ValueError):
+        await storage.record_job(job(status="lost"))
+
+
+async def test_last_job_at_ignores_refused_requests_and_other_places(storage: Storage) -> None:
+    assert await storage.last_job_at(user_id=ALICE, guild_id=GUILD) is None
+    await storage.record_job(job(created_at=START - 300, status="failed"))
+    await storage.record_job(job(created_at=START - 100))
+    await storage.record_job(job(created_at=START - 10, status="refused"))
+    await storage.record_job(job(created_at=START - 5, guild_id=GUILD + 1))
+    await storage.record_job(job(created_at=START - 4, guild_id=None))
+    await storage.record_job(job(BOB, created_at=START - 1))
+    assert await storage.last_job_at(user_id=ALICE, guild_id=GUILD) == START - 100
+    assert await storage.last_job_at(user_id=ALICE, guild_id=None) == START - 4
+    assert await storage.last_job_at(user_id=BOB, guild_id=GUILD) == START - 1
+
+
+async def test_recent_jobs_newest_first_across_guilds_with_a_limit(storage: Storage) -> None:
+    for n, guild_id in enumerate([GUILD, None, GUILD + 1, GUILD, None]):
+        await storage.record_job(job(guild_id=guild_id, created_at=START + n, prompt=f"p{n}"))
+    await storage.record_job(job(BOB, created_at=START + 10))
+    recent = await storage.recent_jobs(user_id=ALICE, limit=3)
+    assert [j.prompt for j in recent] == ["p4", "p3", "p2"]
+    assert [j.guild_id for j in recent] == [None, GUILD, GUILD + 1]
+    assert len(await storage.recent_jobs(user_id=ALICE)) == 5
+
+
+async def test_forget_user_deletes_their_jobs_but_keeps_their_counts(storage: Storage) -> None:
+    await deliver(storage, ALICE)
+    await deliver(storage, ALICE, guild_id=None)
+    await storage.record_job(job(ALICE, status="refused"))
+    await deliver(storage, BOB)
+    running = await storage.record_job(job(ALICE))
+
+    assert await storage.forget_user(ALICE) == 4
+    assert await storage.recent_jobs(user_id=ALICE) == []
+    assert len(await storage.recent_jobs(user_id=BOB)) == 1
+    # Delivered after they asked: no history comes back, the budget still counts it.
+    await storage.finish_job(running, status="delivered", revised_prompt="secret")
+    assert await storage.recent_jobs(user_id=ALICE) == []
+    assert await storage.usage(user_id=ALICE, guild_id=GUILD, day=DAY) == Usage(2, 3)
+    assert await storage.forget_user(ALICE) == 0
+
+
+async def test_guild_stats(storage: Storage, clock: Clock) -> None:
+    # Over the 7 days ending today: users 1..7 deliver 1..7 images, some days ago.
+    for user_id in range(1, 8):
+        for n in range(user_id):
+            clock.now = START - (n % 7) * 86400
+            await deliver(storage, user_id, at=clock.now)
+    clock.now = START - 7 * 86400  # 8 days ago: outside the week
+    await deliver(storage, 7, at=clock.now)
+    await deliver(storage, 7, at=clock.now)
+    clock.now = START
+    await deliver(storage, 1, guild_id=GUILD + 1)  # another guild
+    for error_class, status in [
+        ("ServerError", "failed"),
+        ("ServerError", "failed"),
+        ("ContentRejected", "failed"),
+        (None, "expired"),
+        ("Throttled", "cancelled"),  # cancelled is no failure
+    ]:
+        job_id = await storage.record_job(job(2))
+        await storage.finish_job(job_id, status=status, error_class=error_class)
+    await storage.record_job(job(3, created_at=START - 8 * 86400, status="failed"))
+
+    stats = await storage.guild_stats(GUILD, today=DAY)
+    images_today = sum(1 for u in range(1, 8) for n in range(u) if n % 7 == 0)
+    assert stats == GuildStats(
+        images_today=images_today,
+        images_7d=28,
+        top_users_7d=[(7, 7), (6, 6), (5, 5), (4, 4), (3, 3)],
+        failures_by_class_7d={"ServerError": 2, "ContentRejected": 1, "expired": 1},
+        jobs_7d=28 + 5,
+    )
+    quiet = await storage.guild_stats(GUILD + 2, today=DAY)
+    assert quiet == GuildStats(0, 0, [], {}, 0)
+
+
+async def test_purge_history_deletes_old_jobs_and_very_old_counters(
+    storage: Storage, clock: Clock
+) -> None:
+    clock.now = START - 401 * 86400
+    await deliver(storage, at=clock.now)  # a job and a counter 401 days old
+    clock.now = START - 30 * 86400
+    await deliver(storage, at=clock.now)
+    clock.now = START
+    await deliver(storage)
+    assert await storage.purge_history(START - 7 * 86400) == 2
+    assert [j.created_at for j in await storage.recent_jobs(user_id=ALICE)] == [START]
+    old_day = utc_day(START - 401 * 86400)
+    assert (await storage.usage(user_id=ALICE, guild_id=GUILD, day=old_day)).user_today == 0
+    month_ago = utc_day(START - 30 * 86400)
+    assert (await storage.usage(user_id=ALICE, guild_id=GUILD, day=month_ago)).user_today == 1
+    assert await storage.purge_history(START - 7 * 86400) == 0
+
+
+async def test_dialect_names_the_backend(storage: Storage, url: str) -> None:
+    assert storage.dialect == ("sqlite" if url.startswith("sqlite") else "postgresql")
+
+
+def test_days_are_utc() -> None:
+    assert utc_day(START) == date(2026, 3, 1)
+    assert utc_day(START + 60) == date(2026, 3, 2)
