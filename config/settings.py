@@ -9,44 +9,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from config.parsing import (
+    ConfigError,
+    Secret,
+    boolean,
+    check_required,
+    integer,
+    number,
+    size,
+    sizes,
+)
+
 __all__ = ["ConfigError", "Secret", "Settings", "load_settings"]
 
 DEFAULT_SIZES = ("1664*928", "1472*1104", "1328*1328", "1104*1472", "928*1664")
-SIZE_PATTERN = re.compile(r"^[1-9][0-9]{2,4}\*[1-9][0-9]{2,4}$")
+REQUIRED = ("DISCORD_TOKEN", "IMAGE_API_BASE_URL", "IMAGE_API_KEY")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
-TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
-FALSE_WORDS = frozenset({"0", "false", "no", "off"})
-
-
-class ConfigError(ValueError):
-    """A missing or malformed variable; the message names it and nothing secret."""
-
-    def __init__(self, variable: str, problem: str) -> None:
-        self.variable = variable
-        super().__init__(f"{variable}: {problem} (see .env.example)")
-
-
-class Secret:
-    """Holds a token or key so that it never shows up in a repr, log line or traceback."""
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str) -> None:
-        self._value = value
-
-    def reveal(self) -> str:
-        return self._value
-
-    def __repr__(self) -> str:
-        return "Secret('**********')"
-
-    __str__ = __repr__
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Secret) and other._value == self._value
-
-    def __hash__(self) -> int:
-        return hash(self._value)
+# Hosts reserved for documentation (RFC 2606): a base URL on one is a placeholder left in.
+EXAMPLE_DOMAINS = ("example.com", "example.net", "example.org")
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,29 +59,16 @@ class Settings:
         return f"{self.image_api_base_url}/images/generations"
 
 
-def _required(env: Mapping[str, str], name: str) -> str:
-    value = env.get(name, "").strip()
-    if not value:
-        raise ConfigError(name, "is required but not set")
-    return value
-
-
-def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
-    raw = env.get(name, "").strip().lower()
-    if not raw:
-        return default
-    if raw in TRUE_WORDS:
-        return True
-    if raw in FALSE_WORDS:
-        return False
-    raise ConfigError(name, f"must be true or false, got {raw!r}")
-
-
 def _base_url(env: Mapping[str, str]) -> str:
-    raw = _required(env, "IMAGE_API_BASE_URL").rstrip("/")
+    raw = env["IMAGE_API_BASE_URL"].strip().rstrip("/")
     parts = urlsplit(raw)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ConfigError("IMAGE_API_BASE_URL", "must be an http(s) URL such as https://host/v1")
+    host = (parts.hostname or "").lower()
+    if any(host == domain or host.endswith(f".{domain}") for domain in EXAMPLE_DOMAINS):
+        raise ConfigError(
+            "IMAGE_API_BASE_URL", f"{host} is only an example; put your image API's address here"
+        )
     if parts.query or parts.fragment:
         raise ConfigError("IMAGE_API_BASE_URL", "must not carry a query or fragment")
     if raw.endswith("/images/generations"):
@@ -126,46 +93,6 @@ def _timeout(env: Mapping[str, str]) -> float:
     return value
 
 
-def _number(env: Mapping[str, str], name: str, default: float, low: float, high: float) -> float:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ConfigError(name, f"must be a number, got {raw!r}") from None
-    if not low <= value <= high:
-        raise ConfigError(name, f"must be between {low:g} and {high:g}")
-    return value
-
-
-def _integer(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
-    value = _number(env, name, default, low, high)
-    if value != int(value):
-        raise ConfigError(name, "must be a whole number")
-    return int(value)
-
-
-def _size(name: str, raw: str) -> str:
-    value = raw.strip().replace("x", "*").replace("×", "*")
-    if not SIZE_PATTERN.match(value):
-        raise ConfigError(name, f"sizes look like 1328*1328, got {raw.strip()!r}")
-    return value
-
-
-def _sizes(env: Mapping[str, str]) -> tuple[str, ...]:
-    raw = env.get("IMAGE_SIZES", "").strip()
-    if not raw:
-        return DEFAULT_SIZES
-    sizes = tuple(dict.fromkeys(_size("IMAGE_SIZES", part) for part in raw.split(",") if part))
-    if not sizes:
-        raise ConfigError("IMAGE_SIZES", "must list at least one size")
-    if len(sizes) > 25:
-        # Discord allows at most 25 choices for an option.
-        raise ConfigError("IMAGE_SIZES", "may list at most 25 sizes")
-    return sizes
-
-
 def _guild_ids(env: Mapping[str, str]) -> tuple[int, ...]:
     raw = env.get("DISCORD_GUILD_IDS", "").strip()
     ids: list[int] = []
@@ -176,6 +103,19 @@ def _guild_ids(env: Mapping[str, str]) -> tuple[int, ...]:
             )
         ids.append(int(part))
     return tuple(dict.fromkeys(ids))
+
+
+def _default_size(env: Mapping[str, str], image_sizes: tuple[str, ...]) -> str:
+    raw = env.get("DEFAULT_SIZE", "").strip()
+    if not raw:
+        # Left empty, it follows IMAGE_SIZES rather than fail on a list without the square.
+        return "1328*1328" if "1328*1328" in image_sizes else image_sizes[0]
+    value = size("DEFAULT_SIZE", raw)
+    if value not in image_sizes:
+        raise ConfigError(
+            "DEFAULT_SIZE", f"{value} is not one of IMAGE_SIZES ({', '.join(image_sizes)})"
+        )
+    return value
 
 
 MODEL_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._\-/]{0,99}")
@@ -219,7 +159,7 @@ def _log_level(env: Mapping[str, str]) -> str:
 
 
 def _token(env: Mapping[str, str]) -> Secret:
-    value = _required(env, "DISCORD_TOKEN")
+    value = env["DISCORD_TOKEN"].strip()
     # A bot token is three dot-separated base64 parts; catching a pasted client secret early
     # gives a clearer message than Discord's 401.
     if value.count(".") != 2 or any(c.isspace() for c in value):
@@ -230,7 +170,7 @@ def _token(env: Mapping[str, str]) -> Secret:
 
 
 def _api_key(env: Mapping[str, str]) -> Secret:
-    value = _required(env, "IMAGE_API_KEY")
+    value = env["IMAGE_API_KEY"].strip()
     if any(c.isspace() for c in value):
         raise ConfigError("IMAGE_API_KEY", "must not contain spaces")
     return Secret(value)
@@ -238,12 +178,11 @@ def _api_key(env: Mapping[str, str]) -> Secret:
 
 def load_settings(env: Mapping[str, str]) -> Settings:
     """Build settings from ``env``; raises ConfigError naming the first bad variable."""
-    # Required variables first, so a fresh install hears about them before anything else.
+    # Required variables first, so a fresh install hears about all of them before anything else.
+    check_required(env, REQUIRED)
     token, base_url, api_key = _token(env), _base_url(env), _api_key(env)
-    sizes = _sizes(env)
-    default_size = _size("DEFAULT_SIZE", env.get("DEFAULT_SIZE", "").strip() or "1328*1328")
-    if default_size not in sizes:
-        raise ConfigError("DEFAULT_SIZE", f"{default_size} is not one of IMAGE_SIZES")
+    image_sizes = sizes(env, "IMAGE_SIZES", DEFAULT_SIZES)
+    default_size = _default_size(env, image_sizes)
     negative = env.get("DEFAULT_NEGATIVE_PROMPT", "").strip()
     if len(negative) > 500:
         raise ConfigError("DEFAULT_NEGATIVE_PROMPT", "must be at most 500 characters")
@@ -256,23 +195,23 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         image_api_key=api_key,
         image_model=model,
         image_api_timeout=_timeout(env),
-        image_sizes=sizes,
+        image_sizes=image_sizes,
         default_size=default_size,
         default_negative_prompt=negative,
-        default_prompt_extend=_bool(env, "DEFAULT_PROMPT_EXTEND", True),
-        default_watermark=_bool(env, "DEFAULT_WATERMARK", False),
+        default_prompt_extend=boolean(env, "DEFAULT_PROMPT_EXTEND", True),
+        default_watermark=boolean(env, "DEFAULT_WATERMARK", False),
         discord_guild_ids=_guild_ids(env),
-        image_api_concurrency=_integer(env, "IMAGE_API_CONCURRENCY", 2, 1, 64),
-        image_api_rate=_number(env, "IMAGE_API_RATE", 2.0, 0.1, 100.0),
-        max_pending_per_user=_integer(env, "MAX_PENDING_PER_USER", 3, 1, 100),
+        image_api_concurrency=integer(env, "IMAGE_API_CONCURRENCY", 2, 1, 64),
+        image_api_rate=number(env, "IMAGE_API_RATE", 2.0, 0.1, 100.0),
+        max_pending_per_user=integer(env, "MAX_PENDING_PER_USER", 3, 1, 100),
         data_dir=Path(data_dir),
         log_level=_log_level(env),
         image_models=_models(env, model),
         database_url=_database_url(env, Path(data_dir)),
-        history_days=_integer(env, "HISTORY_DAYS", 90, 1, 3650),
-        allow_dms=_bool(env, "ALLOW_DMS", False),
-        cooldown_seconds=_integer(env, "COOLDOWN_SECONDS", 0, 0, 86400),
-        user_daily_images=_integer(env, "USER_DAILY_IMAGES", 0, 1, 100000) if user_daily else None,
+        history_days=integer(env, "HISTORY_DAYS", 90, 1, 3650),
+        allow_dms=boolean(env, "ALLOW_DMS", False),
+        cooldown_seconds=integer(env, "COOLDOWN_SECONDS", 0, 0, 86400),
+        user_daily_images=integer(env, "USER_DAILY_IMAGES", 0, 1, 100000) if user_daily else None,
     )
     logging.getLogger(__name__).debug("settings loaded for model %s", settings.image_model)
     return settings
