@@ -4,7 +4,27 @@ SQLite or PostgreSQL, schema kept by Alembic migrations that run when it opens."
 from __future__ import annotations
 
 from imagecore.storage.errors import StorageUnavailable
-from imagecore.storage.records import JOB_STATUSES, GuildStats, JobRecord, Usage
+from imagecore.storage.guild_lists import (
+    LIST_NAMES,
+    AlreadyListed,
+    ListEditError,
+    ListFull,
+    NotListed,
+)
+from imagecore.storage.records import JOB_STATUSES, AttemptRecord, GuildStats, JobRecord, Usage
 from imagecore.storage.storage import Storage
 
-__all__ = ["JOB_STATUSES", "GuildStats", "JobRecord", "Storage", "StorageUnavailable", "Usage"]
+__all__ = [
+    "JOB_STATUSES",
+    "LIST_NAMES",
+    "AlreadyListed",
+    "AttemptRecord",
+    "GuildStats",
+    "JobRecord",
+    "ListEditError",
+    "ListFull",
+    "NotListed",
+    "Storage",
+    "StorageUnavailable",
+    "Usage",
+]

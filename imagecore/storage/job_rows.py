@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import logging
-from dataclasses import asdict
+from collections.abc import Mapping
+from dataclasses import fields
 from datetime import date, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from imagecore.storage.days import day_start, week_ending
-from imagecore.storage.outbox import Delivery, Finish, NewJob, PendingWrite
-from imagecore.storage.records import FAILED_STATUSES, GuildStats, JobRecord
+from imagecore.storage.outbox import Delivery, NewJob, PendingWrite
+from imagecore.storage.records import FAILED_STATUSES, AttemptRecord, GuildStats, JobRecord
 from imagecore.storage.tables import daily_usage, jobs
 from imagecore.storage.upsert import upsert
 
@@ -26,71 +27,32 @@ __all__ = [
     "write",
 ]
 
-log = logging.getLogger(__name__)
-
 USAGE_KEPT_DAYS = 400
 
 
 async def write(connection: AsyncConnection, pending: PendingWrite) -> None:
     if isinstance(pending, NewJob):
         await insert_job(connection, pending)
-    elif isinstance(pending, Finish):
-        await _finish(connection, pending)
     else:
-        await _count(connection, pending.delivery)
+        await _count(connection, pending.delivery, pending.images)
 
 
 async def insert_job(connection: AsyncConnection, new: NewJob) -> int:
-    values = {k: v for k, v in asdict(new.job).items() if k != "id"}
+    job = new.job
+    values = {f.name: getattr(job, f.name) for f in fields(job) if f.name not in ("id", "attempts")}
+    values["attempts"] = [a.as_dict() for a in job.attempts] if job.attempts else None
     result = await connection.execute(sa.insert(jobs).values(**values))
     if new.delivery is not None:
         await _count(connection, new.delivery)
     return int(result.inserted_primary_key[0])
 
 
-async def _finish(connection: AsyncConnection, finish: Finish) -> None:
-    query = (
-        sa.select(jobs.c.guild_id, jobs.c.user_id, jobs.c.status)
-        .where(jobs.c.id == finish.job_id)
-        .with_for_update()
-    )
-    row = (await connection.execute(query)).first()
-    if row is not None:
-        given = {
-            "error_class": finish.error_class,
-            "revised_prompt": finish.revised_prompt,
-            "latency_seconds": finish.latency_seconds,
-        }
-        await connection.execute(
-            sa.update(jobs)
-            .where(jobs.c.id == finish.job_id)
-            .values(
-                status=finish.status,
-                finished_at=finish.finished_at,
-                **{name: value for name, value in given.items() if value is not None},
-            )
-        )
-    if finish.status != "delivered":
-        return
-    if row is not None and row.status == "delivered":
-        return  # counted when it first became delivered: a repeated write counts nothing
-    if row is not None:
-        delivery: Delivery | None = Delivery.at(finish.finished_at, row.guild_id, row.user_id)
-    else:
-        # Forgotten (or purged) while it ran; the budget still counts it if we know whose.
-        delivery = finish.delivery
-    if delivery is None:
-        log.warning("job %d was delivered but is gone and its owner unknown", finish.job_id)
-        return
-    await _count(connection, delivery)
-
-
-async def _count(connection: AsyncConnection, delivery: Delivery) -> None:
+async def _count(connection: AsyncConnection, delivery: Delivery, images: int = 1) -> None:
     values = {
         "day": delivery.day,
         "guild_id": delivery.guild_key,
         "user_id": delivery.user_id,
-        "images": 1,
+        "images": images,
     }
     key = ["day", "guild_id", "user_id"]
     dialect = connection.dialect.name
@@ -133,8 +95,13 @@ async def recent_jobs(connection: AsyncConnection, *, user_id: int, limit: int) 
         .order_by(jobs.c.created_at.desc(), jobs.c.id.desc())
         .limit(limit)
     )
-    # The columns are JobRecord's fields.
-    return [JobRecord(**row) for row in (await connection.execute(query)).mappings()]
+    return [_job(row) for row in (await connection.execute(query)).mappings()]
+
+
+def _job(row: Mapping[str, Any]) -> JobRecord:
+    # The columns are JobRecord's fields; attempts come back from JSON.
+    attempts = tuple(AttemptRecord.from_dict(a) for a in row["attempts"] or ())
+    return JobRecord(**{**row, "attempts": attempts})
 
 
 async def delete_user_jobs(connection: AsyncConnection, user_id: int) -> int:

@@ -2,15 +2,68 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-__all__ = ["FAILED_STATUSES", "JOB_STATUSES", "GuildStats", "JobRecord", "Usage"]
+__all__ = [
+    "FAILED_STATUSES",
+    "JOB_STATUSES",
+    "AttemptRecord",
+    "GuildStats",
+    "JobRecord",
+    "Usage",
+]
 
 JOB_STATUSES = frozenset(
     {"queued", "delivered", "failed", "cancelled", "expired", "dropped", "refused"}
 )
 # The statuses guild_stats counts as failures, by error class.
 FAILED_STATUSES = ("failed", "expired")
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptRecord:
+    """One call to the image API for a job: what a moderator sees was paid for."""
+
+    number: int  # 1 for the first try
+    outcome: str  # the API client's word for how it ended ("ok", "throttled", ...)
+    status: int | None  # HTTP status; None when no response came
+    request_id: str | None  # the API's id for the request, when it gave one
+    seconds: float
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, object]) -> AttemptRecord:
+        """From the API client's ``Attempt.as_dict()`` (or a stored row). Other keys are
+        ignored; ValueError for a missing key or a value of the wrong type."""
+        try:
+            number, outcome, status = data["number"], data["outcome"], data["status"]
+            request_id, seconds = data["request_id"], data["seconds"]
+        except KeyError as exc:
+            raise ValueError(f"an attempt needs {exc.args[0]!r}: {dict(data)!r}") from None
+        if (
+            not _is_int(number)
+            or not isinstance(outcome, str)
+            or not (status is None or _is_int(status))
+            or not (request_id is None or isinstance(request_id, str))
+            or not (_is_int(seconds) or isinstance(seconds, float))
+        ):
+            raise ValueError(f"not an attempt: {dict(data)!r}")
+        assert isinstance(number, int) and isinstance(seconds, int | float)
+        assert status is None or isinstance(status, int)
+        return cls(number, outcome, status, request_id, float(seconds))
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "number": self.number,
+            "outcome": self.outcome,
+            "status": self.status,
+            "request_id": self.request_id,
+            "seconds": self.seconds,
+        }
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +84,8 @@ class JobRecord:
     revised_prompt: str | None = None
     latency_seconds: float | None = None
     finished_at: float | None = None
+    # Every API call made for it, in order; () for jobs that never reached the API.
+    attempts: tuple[AttemptRecord, ...] = ()
     id: int | None = None
 
 

@@ -12,7 +12,7 @@ from imagecore.storage.settings_codec import from_json, from_row, to_json, to_ro
 from imagecore.storage.tables import guild_settings, setting_changes
 from imagecore.storage.upsert import upsert
 
-__all__ = ["apply_changes", "read_changes", "read_settings"]
+__all__ = ["apply_changes", "locked_settings", "read_changes", "read_settings", "write_changes"]
 
 
 async def read_settings(connection: AsyncConnection, guild_id: int) -> GuildSettings:
@@ -25,7 +25,20 @@ async def apply_changes(
     connection: AsyncConnection, guild_id: int, actor_id: int, changes: dict[str, Any], now: float
 ) -> list[SettingChange]:
     """Apply checked changes and audit the ones that change something."""
-    current = await _locked_settings(connection, guild_id, now)
+    current = await locked_settings(connection, guild_id, now)
+    return await write_changes(connection, guild_id, actor_id, current, changes, now)
+
+
+async def write_changes(
+    connection: AsyncConnection,
+    guild_id: int,
+    actor_id: int,
+    current: GuildSettings,
+    changes: dict[str, Any],
+    now: float,
+) -> list[SettingChange]:
+    """Write checked changes to ``current`` (read with locked_settings in this transaction)
+    and audit the ones that change something."""
     updated = current.with_changes(**changes)
     applied = [
         SettingChange(guild_id, actor_id, name, getattr(current, name), getattr(updated, name), now)
@@ -56,7 +69,7 @@ async def apply_changes(
     return applied
 
 
-async def _locked_settings(connection: AsyncConnection, guild_id: int, now: float) -> GuildSettings:
+async def locked_settings(connection: AsyncConnection, guild_id: int, now: float) -> GuildSettings:
     """The guild's row, locked until commit so concurrent changes audit one after the other
     (PostgreSQL; a SQLite writer holds the whole database already)."""
     query = sa.select(guild_settings).where(guild_settings.c.guild_id == guild_id).with_for_update()

@@ -2,8 +2,8 @@
 jobs history, on SQLite or PostgreSQL. Discord-free; every method is a short transaction.
 
 Failures that mean "the database can't be used right now" raise StorageUnavailable, except
-for finishing jobs: those are kept in memory and written when the database is back, so no
-delivered image escapes its daily budget.
+for saving jobs: those are kept in memory (the outbox) and written when the database is
+back, so no delivered image escapes its daily budget.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ import contextlib
 import logging
 import time
 import traceback
-from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
 from datetime import date
 from typing import Any
@@ -21,12 +20,12 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from imagecore.policy.guild_settings import GuildSettings, SettingChange
-from imagecore.storage import job_rows, settings_rows
+from imagecore.storage import guild_lists, job_rows, settings_rows
 from imagecore.storage.days import utc_day
 from imagecore.storage.engine import SQLITE_BEGIN, create_engine
 from imagecore.storage.errors import StorageUnavailable, driver_message, is_unavailable
 from imagecore.storage.migrate import upgrade_schema
-from imagecore.storage.outbox import Delivery, Finish, NewJob, Outbox, PendingWrite
+from imagecore.storage.outbox import MAX_KEPT_JOBS, Delivery, NewJob, Outbox, PendingWrite
 from imagecore.storage.records import JOB_STATUSES, GuildStats, JobRecord, Usage
 from imagecore.storage.settings_codec import check_changes
 from imagecore.storage.urls import DatabaseTarget, parse_database_url
@@ -35,22 +34,22 @@ __all__ = ["Storage"]
 
 log = logging.getLogger(__name__)
 
-# Jobs recorded here and not finished yet whose owners we remember, so a delivery kept in
-# the outbox counts at once; beyond this many the oldest are forgotten (they still count
-# once written).
-OPEN_JOBS_REMEMBERED = 10_000
 INVALIDATE_SECONDS = 0.5
 
 
 class Storage:
     def __init__(
-        self, engine: AsyncEngine, target: DatabaseTarget, *, clock: Callable[[], float]
+        self,
+        engine: AsyncEngine,
+        target: DatabaseTarget,
+        *,
+        clock: Callable[[], float],
+        max_kept_jobs: int = MAX_KEPT_JOBS,
     ) -> None:
         self._engine = engine
         self._target = target
         self._clock = clock
-        self._outbox = Outbox()
-        self._owners: OrderedDict[int, tuple[int | None, int]] = OrderedDict()
+        self._outbox = Outbox(max_kept_jobs)
 
     @classmethod
     async def open(
@@ -60,12 +59,15 @@ class Storage:
         busy_timeout_ms: int = 5000,
         io_timeout: float = 10.0,
         clock: Callable[[], float] = time.time,
+        max_kept_jobs: int = MAX_KEPT_JOBS,
     ) -> Storage:
         """Connect and bring the schema up to date (a no-op at head).
 
         ``busy_timeout_ms``: how long a write waits for a lock another connection holds.
         ``io_timeout``: seconds to connect, to get a pooled connection and (PostgreSQL) for
-        any one statement before the database counts as unavailable."""
+        any one statement before the database counts as unavailable.
+        ``max_kept_jobs``: job writes kept in memory while the database is unavailable;
+        past that the oldest keep only their daily count."""
         try:
             target = parse_database_url(url)
         except ValueError as exc:
@@ -90,7 +92,7 @@ class Storage:
             raise StorageUnavailable(target.scrub(message)) from None
         engine = create_engine(target, busy_timeout_ms=busy_timeout_ms, timeout=io_timeout)
         log.info("database ready: %s", target.shown)
-        return cls(engine, target, clock=clock)
+        return cls(engine, target, clock=clock, max_kept_jobs=max_kept_jobs)
 
     async def close(self) -> None:
         if self._outbox:
@@ -153,6 +155,35 @@ class Storage:
         """Every setting back to unset, audited like any change."""
         return await self.change_guild_settings(guild_id, actor_id, **GuildSettings().as_dict())
 
+    async def edit_guild_list(
+        self,
+        guild_id: int,
+        actor_id: int,
+        name: str,
+        *,
+        add: Any = None,
+        remove: Any = None,
+        max_items: int | None = None,
+    ) -> list[SettingChange]:
+        """Remove ``remove`` from and/or add ``add`` to the list setting ``name``
+        (allowed_channel_ids, allowed_role_ids or blocked_words), reading and writing in
+        one transaction with the guild's row locked, audited like change_guild_settings.
+        Raises NotListed, AlreadyListed or ListFull(limit) (ListEditErrors, ValueErrors
+        whose message suits a moderator) when the list won't take it; ValueError for an
+        unknown name or a value of the wrong type. Nothing is written when it raises."""
+        guild_lists.check_edit(name, add, remove, max_items)
+        async with self._transaction("editing a list", write=True) as connection:
+            return await guild_lists.edit_list(
+                connection,
+                guild_id,
+                actor_id,
+                name,
+                add=add,
+                remove=remove,
+                max_items=max_items,
+                now=self._clock(),
+            )
+
     async def setting_changes(self, guild_id: int, limit: int = 50) -> list[SettingChange]:
         """The server's recorded changes, newest first."""
         async with self._transaction("reading setting changes", write=False) as connection:
@@ -160,45 +191,12 @@ class Storage:
 
     # -- jobs -----------------------------------------------------------------------------
 
-    async def record_job(self, job: JobRecord) -> int:
-        """Insert a job and return its id. A job recorded as delivered counts at once;
-        otherwise finish_job counts it when it is delivered."""
-        new = self._new_job(job)
-        async with self._transaction("recording a job", write=True) as connection:
-            job_id = await job_rows.insert_job(connection, new)
-        if job.finished_at is None:
-            self._owners[job_id] = (job.guild_id, job.user_id)
-            while len(self._owners) > OPEN_JOBS_REMEMBERED:
-                self._owners.popitem(last=False)
-        return job_id
-
     async def save_job(self, job: JobRecord) -> None:
-        """Record a job that already has its final status. Like record_job, but while the
-        database is unavailable the job (and its counter) waits in the outbox."""
+        """Record a job (with its final status, normally); a delivered one counts at once for
+        the UTC day it finished. Never raises StorageUnavailable: while the database is
+        unavailable the job (and its counter) waits in the outbox. ValueError for an unknown
+        status."""
         await self._write_or_keep(self._new_job(job))
-
-    async def finish_job(
-        self,
-        job_id: int,
-        *,
-        status: str,
-        error_class: str | None = None,
-        revised_prompt: str | None = None,
-        latency_seconds: float | None = None,
-    ) -> None:
-        """Set the final status (finished now); a delivered job also counts for the UTC day
-        it finished. Never raises StorageUnavailable: the write waits in the outbox."""
-        _check_status(status)
-        finish = Finish(
-            job_id=job_id,
-            status=status,
-            finished_at=self._clock(),
-            error_class=error_class,
-            revised_prompt=revised_prompt,
-            latency_seconds=latency_seconds,
-            owner=self._owners.pop(job_id, None),
-        )
-        await self._write_or_keep(finish)
 
     async def flush_outbox(self) -> int:
         """Write the kept writes, oldest first; returns how many are still kept."""
@@ -216,7 +214,7 @@ class Storage:
         async with self._transaction(f"writing {pending.describe()}", write=True) as connection:
             await job_rows.write(connection, pending)
 
-    async def _write_or_keep(self, pending: PendingWrite) -> None:
+    async def _write_or_keep(self, pending: NewJob) -> None:
         if self._outbox:
             # Behind the writes kept before it; a running flush will take it along.
             self._outbox.add(pending)

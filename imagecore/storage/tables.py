@@ -1,5 +1,5 @@
 """The tables as the code reads and writes them. Migrations (migrations/versions/) create
-and change them; keep both in step (tests/test_storage_schema.py compares them).
+and change them; keep both in step (tests/unit/imagecore/storage/test_schema.py compares them).
 
 Times are Unix seconds (UTC) as doubles; days are UTC dates; Discord ids are 64-bit.
 """
@@ -82,6 +82,9 @@ jobs = sa.Table(
     sa.Column("latency_seconds", sa.Double),
     sa.Column("created_at", sa.Double, nullable=False),
     sa.Column("finished_at", sa.Double),
+    # The API calls made for the job (AttemptRecord.as_dict() each), a JSON array; NULL when
+    # there were none, or the job predates revision 0002.
+    sa.Column("attempts", sa.JSON),
     # recent_jobs and forget_user; last_job_at (cooldowns); guild_stats; purge_history.
     sa.Index("ix_jobs_user_created", "user_id", "created_at"),
     sa.Index("ix_jobs_user_guild_created", "user_id", "guild_id", "created_at"),

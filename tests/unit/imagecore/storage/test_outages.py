@@ -38,7 +38,6 @@ async def test_a_locked_sqlite_database_keeps_deliveries_and_counts_them_once(
     storage = await Storage.open(f"sqlite:///{path}", busy_timeout_ms=150, clock=clock)
     try:
         await storage.change_guild_settings(GUILD, ALICE, cooldown_seconds=10)
-        running = await storage.record_job(job(ALICE))
         lock = sqlite3.connect(path, isolation_level=None)
         try:
             # Another process holds the write lock: writers wait busy_timeout, then give up.
@@ -48,8 +47,10 @@ async def test_a_locked_sqlite_database_keeps_deliveries_and_counts_them_once(
                 await storage.change_guild_settings(GUILD, ALICE, cooldown_seconds=30)
             assert time.monotonic() - started < 3
             with caplog.at_level(logging.WARNING, logger="imagecore.storage"):
-                await storage.finish_job(running, status="delivered", latency_seconds=3.0)
-            assert "keeping the delivered status of job" in caplog.text
+                await storage.save_job(
+                    job(ALICE, status="delivered", finished_at=clock.now, latency_seconds=3.0)
+                )
+            assert "keeping a delivered job of user 7" in caplog.text
             await storage.save_job(job(BOB, status="delivered", finished_at=clock.now))
             assert storage.outbox_size == 2
 

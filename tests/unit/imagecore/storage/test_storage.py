@@ -5,13 +5,14 @@ test_schema.py."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 
 from imagecore.policy.guild_settings import GuildSettings
-from imagecore.storage import GuildStats, Storage, Usage
+from imagecore.storage import AttemptRecord, GuildStats, Storage, Usage
 from imagecore.storage.days import utc_day
 from tests.support.storage import BACKENDS, START, Clock, database_url_for, job
 
@@ -42,17 +43,21 @@ async def storage(url: str, clock: Clock) -> AsyncIterator[Storage]:
 
 async def deliver(
     storage: Storage, user_id: int = ALICE, guild_id: int | None = GUILD, *, at: float = START
-) -> int:
-    job_id = await storage.record_job(job(user_id, guild_id, created_at=at))
-    await storage.finish_job(job_id, status="delivered", latency_seconds=4.2)
-    return job_id
+) -> None:
+    await storage.save_job(
+        job(user_id, guild_id, created_at=at, status="delivered", finished_at=at + 4.2)
+    )
+
+
+async def finish(storage: Storage, status: str, user_id: int = ALICE, **fields: object) -> None:
+    await storage.save_job(job(user_id, status=status, finished_at=START, **fields))
 
 
 async def test_a_restart_keeps_settings_audit_counters_and_jobs(url: str, clock: Clock) -> None:
     first = await Storage.open(url, clock=clock)
     try:
         await first.change_guild_settings(GUILD, ALICE, cooldown_seconds=30, blocked_words=["x"])
-        job_id = await deliver(first)
+        await deliver(first)
         before = (
             await first.guild_settings(GUILD),
             await first.setting_changes(GUILD),
@@ -77,7 +82,7 @@ async def test_a_restart_keeps_settings_audit_counters_and_jobs(url: str, clock:
     assert settings.cooldown_seconds == 30 and settings.blocked_words == ("x",)
     assert len(changes) == 2
     assert usage == Usage(user_today=1, guild_today=1)
-    assert [j.id for j in jobs] == [job_id] and jobs[0].status == "delivered"
+    assert len(jobs) == 1 and jobs[0].status == "delivered" and jobs[0].id is not None
 
 
 async def test_an_unknown_guild_has_every_setting_unset(storage: Storage) -> None:
@@ -181,16 +186,15 @@ async def test_usage_counts_delivered_images_by_utc_day(storage: Storage, clock:
     await deliver(storage, ALICE)
     await deliver(storage, BOB)
     for status in ("failed", "cancelled", "expired", "dropped"):
-        job_id = await storage.record_job(job(ALICE))
-        await storage.finish_job(job_id, status=status, error_class="ServerError")
-    await storage.record_job(job(ALICE, status="refused", error_class="cooldown"))
-    await storage.record_job(job(ALICE))  # still queued
-    late = await storage.record_job(job(ALICE))
-
+        await finish(storage, status, error_class="ServerError")
+    await finish(storage, "refused", error_class="cooldown")
+    await storage.save_job(job(ALICE))  # still queued
+    # Asked for before midnight, delivered after: counts for the day it finished.
+    await storage.save_job(job(ALICE, status="delivered", finished_at=START + 120))
+    # Without a finishing time: the storage's clock says when.
     clock.advance(120)  # 00:01 UTC: the next day
-    await storage.finish_job(late, status="delivered")  # counts for the day it finished
-    await deliver(storage, ALICE, guild_id=None)  # a DM: user counter under guild 0
-    await deliver(storage, CAROL, guild_id=GUILD + 1)
+    await storage.save_job(job(ALICE, guild_id=None, status="delivered"))  # a DM: guild 0
+    await deliver(storage, CAROL, guild_id=GUILD + 1, at=clock.now)
 
     next_day = DAY + timedelta(days=1)
     assert await storage.usage(user_id=ALICE, guild_id=GUILD, day=DAY) == Usage(1, 2)
@@ -202,29 +206,48 @@ async def test_usage_counts_delivered_images_by_utc_day(storage: Storage, clock:
     assert await storage.usage(user_id=CAROL, guild_id=GUILD, day=next_day) == Usage(0, 1)
 
 
-async def test_a_job_finished_twice_counts_once(storage: Storage) -> None:
-    job_id = await deliver(storage)
-    await storage.finish_job(job_id, status="delivered")
-    assert await storage.usage(user_id=ALICE, guild_id=GUILD, day=DAY) == Usage(1, 1)
-
-
-async def test_finish_job_stores_the_outcome(storage: Storage, clock: Clock) -> None:
-    job_id = await storage.record_job(job(seed=42))
-    clock.advance(5)
-    await storage.finish_job(
-        job_id, status="delivered", revised_prompt="a tall lighthouse", latency_seconds=4.5
+async def test_save_job_stores_every_field_and_the_attempts(storage: Storage) -> None:
+    attempts = (
+        AttemptRecord(1, "throttled", 429, "req-1", 0.25),
+        AttemptRecord(2, "server_error", 500, None, 1.5),
+        AttemptRecord(3, "timeout", None, None, 30.0),
+        AttemptRecord(4, "ok", 200, "req-4", 4),  # an int is taken as the float it means
     )
-    [stored] = await storage.recent_jobs(user_id=ALICE)
-    assert stored == job(
-        seed=42,
-        id=job_id,
+    saved = job(
+        seed=2**40,
         status="delivered",
         revised_prompt="a tall lighthouse",
         latency_seconds=4.5,
-        finished_at=clock.now,
+        finished_at=START + 36,
+        attempts=attempts,
     )
+    await storage.save_job(saved)
+    await finish(storage, "refused", error_class="cooldown", created_at=START - 1)
+    delivered, refused = await storage.recent_jobs(user_id=ALICE)
+    assert delivered.id is not None
+    assert delivered == replace(saved, id=delivered.id)
+    assert [a.as_dict() for a in delivered.attempts] == [a.as_dict() for a in attempts]
+    assert delivered.attempts[3].seconds == 4.0 and isinstance(delivered.attempts[3].seconds, float)
+    assert refused.attempts == ()
     with pytest.raises(ValueError):
-        await storage.finish_job(job_id, status="exploded")
+        await storage.save_job(job(status="exploded"))
+
+
+def test_attempts_come_from_the_api_clients_dicts() -> None:
+    given = {"number": 2, "outcome": "ok", "status": 200, "request_id": "r", "seconds": 1.5}
+    attempt = AttemptRecord.from_dict({**given, "extra": "ignored"})
+    assert attempt == AttemptRecord(2, "ok", 200, "r", 1.5)
+    assert attempt.as_dict() == given
+    for bad in (
+        {k: v for k, v in given.items() if k != "outcome"},
+        {**given, "number": "2"},
+        {**given, "number": True},
+        {**given, "status": 200.0},
+        {**given, "seconds": None},
+        {**given, "request_id": 5},
+    ):
+        with pytest.raises(ValueError):
+            AttemptRecord.from_dict(bad)
 
 
 async def test_save_job_records_a_finished_job_and_counts_a_delivered_one(
@@ -239,17 +262,18 @@ async def test_save_job_records_a_finished_job_and_counts_a_delivered_one(
         "delivered",
     ]
     with pytest.raises(ValueError):
-        await storage.record_job(job(status="lost"))
+        await storage.save_job(job(status="lost"))
+    assert len(await storage.recent_jobs(user_id=ALICE)) == 2
 
 
 async def test_last_job_at_ignores_refused_requests_and_other_places(storage: Storage) -> None:
     assert await storage.last_job_at(user_id=ALICE, guild_id=GUILD) is None
-    await storage.record_job(job(created_at=START - 300, status="failed"))
-    await storage.record_job(job(created_at=START - 100))
-    await storage.record_job(job(created_at=START - 10, status="refused"))
-    await storage.record_job(job(created_at=START - 5, guild_id=GUILD + 1))
-    await storage.record_job(job(created_at=START - 4, guild_id=None))
-    await storage.record_job(job(BOB, created_at=START - 1))
+    await storage.save_job(job(created_at=START - 300, status="failed"))
+    await storage.save_job(job(created_at=START - 100, status="delivered"))
+    await storage.save_job(job(created_at=START - 10, status="refused"))
+    await storage.save_job(job(created_at=START - 5, guild_id=GUILD + 1))
+    await storage.save_job(job(created_at=START - 4, guild_id=None))
+    await storage.save_job(job(BOB, created_at=START - 1))
     assert await storage.last_job_at(user_id=ALICE, guild_id=GUILD) == START - 100
     assert await storage.last_job_at(user_id=ALICE, guild_id=None) == START - 4
     assert await storage.last_job_at(user_id=BOB, guild_id=GUILD) == START - 1
@@ -257,8 +281,8 @@ async def test_last_job_at_ignores_refused_requests_and_other_places(storage: St
 
 async def test_recent_jobs_newest_first_across_guilds_with_a_limit(storage: Storage) -> None:
     for n, guild_id in enumerate([GUILD, None, GUILD + 1, GUILD, None]):
-        await storage.record_job(job(guild_id=guild_id, created_at=START + n, prompt=f"p{n}"))
-    await storage.record_job(job(BOB, created_at=START + 10))
+        await storage.save_job(job(guild_id=guild_id, created_at=START + n, prompt=f"p{n}"))
+    await storage.save_job(job(BOB, created_at=START + 10))
     recent = await storage.recent_jobs(user_id=ALICE, limit=3)
     assert [j.prompt for j in recent] == ["p4", "p3", "p2"]
     assert [j.guild_id for j in recent] == [None, GUILD, GUILD + 1]
@@ -267,18 +291,16 @@ async def test_recent_jobs_newest_first_across_guilds_with_a_limit(storage: Stor
 
 async def test_forget_user_deletes_their_jobs_but_keeps_their_counts(storage: Storage) -> None:
     await deliver(storage, ALICE)
+    await deliver(storage, ALICE)
     await deliver(storage, ALICE, guild_id=None)
-    await storage.record_job(job(ALICE, status="refused"))
+    await finish(storage, "refused")
     await deliver(storage, BOB)
-    running = await storage.record_job(job(ALICE))
 
     assert await storage.forget_user(ALICE) == 4
     assert await storage.recent_jobs(user_id=ALICE) == []
     assert len(await storage.recent_jobs(user_id=BOB)) == 1
-    # Delivered after they asked: no history comes back, the budget still counts it.
-    await storage.finish_job(running, status="delivered", revised_prompt="secret")
-    assert await storage.recent_jobs(user_id=ALICE) == []
     assert await storage.usage(user_id=ALICE, guild_id=GUILD, day=DAY) == Usage(2, 3)
+    assert await storage.usage(user_id=ALICE, guild_id=None, day=DAY) == Usage(1, 0)
     assert await storage.forget_user(ALICE) == 0
 
 
@@ -300,9 +322,8 @@ async def test_guild_stats(storage: Storage, clock: Clock) -> None:
         (None, "expired"),
         ("Throttled", "cancelled"),  # cancelled is no failure
     ]:
-        job_id = await storage.record_job(job(2))
-        await storage.finish_job(job_id, status=status, error_class=error_class)
-    await storage.record_job(job(3, created_at=START - 8 * 86400, status="failed"))
+        await finish(storage, status, 2, error_class=error_class)
+    await storage.save_job(job(3, created_at=START - 8 * 86400, status="failed"))
 
     stats = await storage.guild_stats(GUILD, today=DAY)
     images_today = sum(1 for u in range(1, 8) for n in range(u) if n % 7 == 0)
