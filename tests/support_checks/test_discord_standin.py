@@ -80,6 +80,16 @@ class StandInTestBot(commands.Bot):
         self.saved: dict[str, discord.Interaction] = {}
         self.late_errors: list[discord.HTTPException] = []
         self.command_errors: list[BaseException] = []
+        # /slow answers only when the test opens ``slow_gate`` (after moving the stand-in's
+        # clock past the 3 s deadline), and sets ``late_error_seen`` once it has recorded
+        # the error: the stand-in logs the 404 before discord.py even reads it.
+        self.slow_started = asyncio.Event()
+        self.slow_gate = asyncio.Event()
+        self.late_error_seen = asyncio.Event()
+        self.guild_updates: asyncio.Queue[discord.Guild] = asyncio.Queue()
+
+    async def on_guild_update(self, before: discord.Guild, after: discord.Guild) -> None:
+        self.guild_updates.put_nowait(after)
 
     async def setup_hook(self) -> None:
         tree = self.tree
@@ -100,11 +110,13 @@ class StandInTestBot(commands.Bot):
 
         @tree.command(description="Answers too late")
         async def slow(interaction: discord.Interaction) -> None:
-            await asyncio.sleep(3.5)
+            self.slow_started.set()
+            await self.slow_gate.wait()
             try:
                 await interaction.response.send_message("too late")
             except discord.HTTPException as exc:
                 self.late_errors.append(exc)
+                self.late_error_seen.set()
 
         @tree.command(description="Shows a button")
         async def buttons(interaction: discord.Interaction) -> None:
@@ -346,11 +358,15 @@ async def test_late_callback_is_unknown_interaction(
     discord_api: DiscordStandIn, bot: StandInTestBot, world: World
 ):
     rec = await discord_api.invoke(world.guild, world.channel, world.alice, "slow")
-    await rec.wait_for(lambda r: bool(r.callbacks), timeout=6)
+    await asyncio.wait_for(bot.slow_started.wait(), 5)
+    discord_api.clock.advance(3.5)  # the bot "took" 3.5 s
+    bot.slow_gate.set()
+    await rec.wait_for(lambda r: bool(r.callbacks))
     assert not rec.acknowledged and rec.original is None
     (attempt,) = rec.callbacks
     assert (attempt.status, attempt.error_code) == (404, 10062)
     assert attempt.at - rec.dispatched_at > 3
+    await asyncio.wait_for(bot.late_error_seen.wait(), 5)
     (error,) = bot.late_errors
     assert isinstance(error, discord.NotFound) and error.code == 10062
 
@@ -494,7 +510,8 @@ async def test_message_limits(discord_api: DiscordStandIn, bot: StandInTestBot, 
     assert (caught.value.status, caught.value.code) == (413, 40005)
     # Boosting to tier 2 raises the limit to 50 MiB, and discord.py hears about it.
     discord_api.set_premium_tier(world.guild, 2)
-    await asyncio.sleep(0.05)
+    updated = await asyncio.wait_for(bot.guild_updates.get(), 5)
+    assert updated.id == world.guild.id and updated is channel.guild
     assert channel.guild.filesize_limit == 50 * 1024 * 1024
     sent = await channel.send(file=discord.File(io.BytesIO(too_big), "big.bin"))
     assert sent.attachments[0].size == len(too_big)
