@@ -27,7 +27,6 @@ against Discord's OpenAPI description).
 from __future__ import annotations
 
 from . import permissions
-from .clock import StandInClock
 from .commands import RegisteredCommand
 from .errors import (
     CommandNotAvailable,
@@ -78,7 +77,6 @@ __all__ = [
     "RegisteredCommand",
     "Role",
     "SpecProblem",
-    "StandInClock",
     "StandInError",
     "StoredAttachment",
     "StoredMessage",

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from .models import Channel, Guild, Member, StoredMessage, UploadedFile, User
 
 if TYPE_CHECKING:
-    from .clock import StandInClock
+    from ..clock import FakeClock
     from .recording import RecordedRequest
 
 # Interaction types
@@ -95,7 +95,7 @@ class InteractionRecord:
     def __init__(
         self,
         *,
-        clock: StandInClock,
+        clock: FakeClock,
         interaction_id: int,
         token: str,
         type_: int,
@@ -122,7 +122,7 @@ class InteractionRecord:
         self.source_message = source_message  # the message a component sits on
         self.parent = parent  # for modal submits: the interaction that opened the modal
         self.ack_deadline = ack_deadline
-        self.dispatched_at: float = clock.now()
+        self.dispatched_at: float = clock()
         self.delivered_to: int = 0
         self.callbacks: list[CallbackAttempt] = []
         self.original: StoredMessage | None = None
@@ -193,7 +193,7 @@ class InteractionRecord:
 
     @property
     def age(self) -> float:
-        return self._clock.now() - self.dispatched_at
+        return self._clock() - self.dispatched_at
 
     @property
     def done(self) -> bool:
@@ -211,7 +211,7 @@ class InteractionRecord:
 
     def touch(self) -> None:
         """Called by the stand-in after every change; wakes waiters."""
-        self.last_activity = self._clock.now()
+        self.last_activity = self._clock()
         self._changed.set()
         self._changed = asyncio.Event()
 
@@ -249,7 +249,7 @@ class InteractionRecord:
         deadline = loop.time() + timeout
         await self.wait_for(lambda r: r.done, timeout)
         while True:
-            quiet_for = self._clock.now() - self.last_activity
+            quiet_for = self._clock() - self.last_activity
             if quiet_for >= settle:
                 return self
             remaining = deadline - loop.time()

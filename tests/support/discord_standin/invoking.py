@@ -207,7 +207,7 @@ class InteractionDriver(GatewayEvents):
         self.interactions.append(record)
         self._interactions_by_id[record.id] = record
         self._interactions_by_token[record.token] = record
-        record.dispatched_at = record.last_activity = self.clock.now()
+        record.dispatched_at = record.last_activity = self.clock()
         futures = self.gateway.dispatch("INTERACTION_CREATE", record.payload)
         record.delivered_to = len(futures)
         await asyncio.gather(*futures, return_exceptions=True)

@@ -11,8 +11,8 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from ..clock import FakeClock
 from . import errors as err
-from .clock import StandInClock
 from .errors import FormErrors
 from .models import (
     FLAG_EPHEMERAL,
@@ -44,7 +44,7 @@ class MessageStore:
     def __init__(
         self,
         *,
-        clock: StandInClock,
+        clock: FakeClock,
         snowflakes: SnowflakeFactory,
         attachment_url: Callable[[int, int, str], str],
     ) -> None:
@@ -204,8 +204,8 @@ class MessageStore:
             id=self._ids.next(),
             channel=channel,
             author=author,
-            created_at=self._clock.iso_now(),
-            created_mono=self._clock.now(),
+            created_at=self._clock.utcnow().isoformat(),
+            created_mono=self._clock(),
             content=body.get("content") or "",
             embeds=normalize_embeds(body.get("embeds") or [], attachments),
             components=normalize_components(body.get("components") or []),
@@ -225,7 +225,7 @@ class MessageStore:
         )
         if not allow_empty and _is_empty(message, body):
             raise err.empty_message()
-        message.snapshot(self._clock.now())
+        message.snapshot(self._clock())
         self.by_id[message.id] = message
         channel.last_message_id = message.id
         return message
@@ -288,13 +288,13 @@ class MessageStore:
         message.flags = flags
         if "allowed_mentions" in body:
             message.allowed_mentions = body["allowed_mentions"]
-        message.edited_at = self._clock.iso_now()
-        message.snapshot(self._clock.now())
+        message.edited_at = self._clock.utcnow().isoformat()
+        message.snapshot(self._clock())
         return message
 
     def delete(self, message: StoredMessage) -> None:
         message.deleted = True
-        message.snapshot(self._clock.now())
+        message.snapshot(self._clock())
 
 
 def normalize_embeds(

@@ -122,7 +122,7 @@ class RestAPI(CommandRoutes, InteractionRoutes, ChannelRoutes, RestBase):
             json=None,
             files=[],
             headers=dict(request.headers),
-            at=self.s.clock.now(),
+            at=self.s.clock(),
             match_info=dict(request.match_info),
         )
         self.s.requests.append(record)

@@ -82,7 +82,7 @@ class InteractionRoutes(RestBase):
     ) -> None:
         record.timeline.append(
             InteractionEvent(
-                at=self.s.clock.now(),
+                at=self.s.clock(),
                 kind=kind,
                 status=status,
                 message_id=None if message is None else message.id,
@@ -93,7 +93,7 @@ class InteractionRoutes(RestBase):
 
     async def interaction_callback(self, request: web.Request) -> web.Response:
         s = self.s
-        now = s.clock.now()
+        now = s.clock()
         interaction_id = self._int(request, "interaction_id", err.unknown_interaction)
         record = s.interaction(interaction_id)
         if record is None or record.token != request.match_info["token"]:
@@ -238,7 +238,7 @@ class InteractionRoutes(RestBase):
         if webhook_id != s.application_id or record is None:
             raise err.unknown_webhook() if record is not None else err.invalid_webhook_token()
         record.requests.append(request[RECORD])
-        if s.clock.now() - record.dispatched_at > s.token_lifetime:
+        if s.clock() - record.dispatched_at > s.token_lifetime:
             error = err.invalid_webhook_token()
         elif not record.acknowledged:
             error = err.unknown_webhook()

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from .clock import StandInClock
+from ..clock import FakeClock
 from .errors import DiscordAPIError
 from .gateway import PRIVILEGED_INTENTS, GatewayHub
 from .invoking import InteractionDriver
@@ -70,7 +70,7 @@ class DiscordStandIn(InteractionDriver):
         application_name: str | None = None,
         application_flags: int = 0,
         heartbeat_interval_ms: int = 41250,
-        clock: StandInClock | None = None,
+        clock: FakeClock | None = None,
         ack_deadline: float = 3.0,
         token_lifetime: float = 15 * 60.0,
         privileged_intents_enabled: int = PRIVILEGED_INTENTS,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .clock import StandInClock
+from ..clock import FakeClock
 from .commands import CommandRegistry
 from .gateway import PRIVILEGED_INTENTS
 from .interactions import InteractionRecord
@@ -32,13 +32,13 @@ class StandInState:
         application_id: int | None = None,
         application_name: str | None = None,
         application_flags: int = 0,
-        clock: StandInClock | None = None,
+        clock: FakeClock | None = None,
         ack_deadline: float = 3.0,
         token_lifetime: float = 15 * 60.0,
         privileged_intents_enabled: int = PRIVILEGED_INTENTS,
         host: str = "127.0.0.1",
     ) -> None:
-        self.clock = clock or StandInClock()
+        self.clock = clock or FakeClock.real_time()
         self.snowflakes = SnowflakeFactory()
         self.token = token
         self.host = host
@@ -80,7 +80,7 @@ class StandInState:
         return f"ws://{self.host}:{self.port}/gateway"
 
     def now(self) -> float:
-        return self.clock.now()
+        return self.clock()
 
     def _attachment_url(self, channel_id: int, attachment_id: int, filename: str) -> str:
         return f"{self.base_url}/attachments/{channel_id}/{attachment_id}/{filename}"

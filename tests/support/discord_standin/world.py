@@ -73,9 +73,14 @@ class WorldBuilding(StandInState):
         )
         guild.roles[bot_role.id] = bot_role
         self.guilds[guild_id] = guild
-        guild.members[owner.id] = Member(user=owner, guild=guild, joined_at=self.clock.iso_now())
+        guild.members[owner.id] = Member(
+            user=owner, guild=guild, joined_at=self.clock.utcnow().isoformat()
+        )
         guild.members[self.bot_user.id] = Member(
-            user=self.bot_user, guild=guild, role_ids=[bot_role.id], joined_at=self.clock.iso_now()
+            user=self.bot_user,
+            guild=guild,
+            role_ids=[bot_role.id],
+            joined_at=self.clock.utcnow().isoformat(),
         )
         # Joining while a bot is connected: Discord sends GUILD_CREATE.
         self.gateway.dispatch("GUILD_CREATE", lambda s: self._guild_create_payload(guild, s))
@@ -141,7 +146,11 @@ class WorldBuilding(StandInState):
         if permissions is not None:
             role_ids.append(self.add_role(guild, f"{user.username}-permissions", permissions).id)
         member = Member(
-            user=user, guild=guild, role_ids=role_ids, nick=nick, joined_at=self.clock.iso_now()
+            user=user,
+            guild=guild,
+            role_ids=role_ids,
+            nick=nick,
+            joined_at=self.clock.utcnow().isoformat(),
         )
         guild.members[user.id] = member
         self.gateway.dispatch(
