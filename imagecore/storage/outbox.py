@@ -81,6 +81,7 @@ class Outbox:
         self._writing: PendingWrite | None = None
         self._overflowing = False
         self._histories_lost = 0
+        self._counts_lost = 0
         # One flush at a time, so kept writes land once and in order.
         self.lock = asyncio.Lock()
 
@@ -107,11 +108,13 @@ class Outbox:
     def _add_count(self, delivery: Delivery, images: int) -> None:
         self._counts[delivery] = self._counts.get(delivery, 0) + images
         if len(self._counts) > self._max_jobs:
-            # Only reached with more distinct (day, server, member) counters than that:
-            # the longest-kept one goes, said loudly since a budget is now off.
-            lost, n = next(iter(self._counts.items()))
-            del self._counts[lost]
-            log.error("outbox full: %d delivered image(s) of %s are not counted", n, lost)
+            # Only reached with more distinct (day, server, member) counters than that. The
+            # oldest day goes: today's budgets are the ones that still matter.
+            lost = min(self._counts, key=lambda d: d.day)
+            n = self._counts.pop(lost)
+            if not self._counts_lost:
+                log.error("outbox full: %d delivered image(s) of %s are not counted", n, lost)
+            self._counts_lost += n
 
     def images(self, *, day: date, guild_key: int, user_id: int | None = None) -> int:
         """Delivered images kept here for that day and guild (and user, if given)."""
@@ -216,6 +219,9 @@ class Outbox:
                 "while it was full",
                 self._histories_lost,
             )
+            if self._counts_lost:
+                log.error("%d delivered image(s) of past days were not counted", self._counts_lost)
             self._overflowing = False
             self._histories_lost = 0
+            self._counts_lost = 0
         return left

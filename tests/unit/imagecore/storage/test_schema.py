@@ -11,17 +11,18 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy.engine import Connection
 
 from imagecore.policy.guild_settings import GuildSettings
-from imagecore.storage import Storage, StorageUnavailable
+from imagecore.storage import AttemptRecord, Storage, StorageUnavailable
 from imagecore.storage.engine import create_engine
-from imagecore.storage.migrate import head_revision
+from imagecore.storage.migrate import alembic_config, head_revision
 from imagecore.storage.tables import metadata
 from imagecore.storage.urls import parse_database_url
-from tests.support.storage import BACKENDS, database_url_for
+from tests.support.storage import BACKENDS, START, database_url_for, job
 
 
 @pytest.fixture(params=BACKENDS)
@@ -68,6 +69,65 @@ async def test_migrations_build_the_whole_schema_once(url: str) -> None:
     assert schema["version"] == [(head_revision(),)]
     # tables.py (what the code uses) and the migrations (what the database has) agree.
     assert schema["drift"] == []
+
+
+def _migrate_to(revision: str, *, down: bool = False) -> Any:
+    def migrate(connection: Connection) -> None:
+        with connection.begin():
+            config = alembic_config(connection)
+            if down:
+                command.downgrade(config, revision)
+            else:
+                command.upgrade(config, revision)
+
+    return migrate
+
+
+def _job_columns(connection: Connection) -> set[str]:
+    return {column["name"] for column in sa.inspect(connection).get_columns("jobs")}
+
+
+async def test_a_0001_database_gains_job_attempts_and_keeps_its_jobs(url: str) -> None:
+    # A database as the bot left it before revision 0002, with a job in it.
+    sqlite_file = parse_database_url(url).sqlite_path
+    if sqlite_file is not None:
+        sqlite_file.parent.mkdir(parents=True, exist_ok=True)
+    await inspect(url, _migrate_to("0001"))
+    assert "attempts" not in await inspect(url, _job_columns)
+
+    def old_job(connection: Connection) -> None:
+        with connection.begin():
+            connection.execute(
+                sa.text(
+                    "INSERT INTO jobs (user_id, prompt, negative_prompt, model, size, "
+                    "prompt_extend, watermark, status, created_at, finished_at) VALUES "
+                    "(7, 'old', '', 'qwen-image', '1328*1328', true, false, 'delivered', "
+                    ":at, :at)"
+                ),
+                {"at": START - 60},
+            )
+
+    await inspect(url, old_job)
+    storage = await Storage.open(url)  # upgrades to head
+    try:
+        attempts = (
+            AttemptRecord(1, "server_error", 503, "r1", 2.0),
+            AttemptRecord(2, "ok", 200, "r2", 3.5),
+        )
+        await storage.save_job(job(7, prompt="new", status="delivered", attempts=attempts))
+        new, old = await storage.recent_jobs(user_id=7)
+        assert (old.prompt, old.status, old.attempts) == ("old", "delivered", ())
+        assert (new.prompt, new.attempts) == ("new", attempts)
+    finally:
+        await storage.close()
+    schema = await inspect(url, _schema)
+    assert schema["version"] == [(head_revision(),)] and schema["drift"] == []
+
+    # And back: 0002 comes off cleanly, the jobs stay.
+    await inspect(url, _migrate_to("0001", down=True))
+    assert "attempts" not in await inspect(url, _job_columns)
+    count = await inspect(url, lambda c: c.execute(sa.text("SELECT count(*) FROM jobs")).scalar())
+    assert count == 2
 
 
 async def test_every_guild_setting_has_its_column(url: str) -> None:
