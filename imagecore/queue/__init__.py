@@ -1,9 +1,14 @@
 """Which image job runs next, and the workers that run them: fair across servers and
-members, inside the provider's concurrency, with cancel, deadlines and shutdown."""
+members, inside the provider's concurrency, with cancel, deadlines and shutdown.
 
-from imagecore.queue.scheduler import (
+``FairScheduler`` is the one entry point; the rest of the package is its parts:
+``tickets`` (what callers hold), ``fair_share`` (the fairness algorithm), ``book`` (order
+and bookkeeping), ``workers`` (running jobs) and ``notifier`` (on_update callbacks).
+"""
+
+from imagecore.queue.scheduler import FairScheduler
+from imagecore.queue.tickets import (
     CancelOutcome,
-    FairScheduler,
     QueueFull,
     QueueSnapshot,
     SchedulerError,
