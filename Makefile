@@ -1,23 +1,50 @@
 # Two entry points, both doing their own set-up on a fresh machine:
 #   make run   - install runtime deps into .venv and start the bot
-#   make test  - install dev deps into .venv, lint with ruff, run pytest
+#   make test  - install dev deps into .venv, run the checks (ruff), then pytest
+# Any Python 3.11 or newer builds .venv: make run PYTHON=python3.12
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test lint bench clean
+# Static checks `make test` runs before pytest, each a target of its own below.
+CHECKS := lint
 
-$(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+.DEFAULT_GOAL := run
+.PHONY: run test lint bench clean python-check FORCE
 
-$(VENV)/.runtime: requirements.txt | $(BIN)/python
-	$(BIN)/pip install --quiet -r requirements.txt
+# Checked only when a target needs .venv, before anything is made: one line and stop,
+# rather than a venv half-made by a Python that is too old or lacks the venv module.
+PYTHON_STATE = $(shell $(PYTHON) -c 'import sys; v = sys.version_info; print("ok" if v >= (3, 11) else "Python %d.%d.%d" % v[:3])' 2>/dev/null || echo "not found")
+VENV_MODULE = $(shell $(PYTHON) -c 'import venv, ensurepip' 2>/dev/null && echo ok)
+OLD_PYTHON = Python 3.11 or newer is needed; $(PYTHON) is $(PYTHON_STATE). Install one, or run: make $(or $(MAKECMDGOALS),run) PYTHON=python3.12
+NO_VENV = $(PYTHON) cannot make a virtualenv. Install python3-venv (Debian, Ubuntu: apt-get install python3-venv)
+
+python-check:
+	$(if $(filter ok,$(PYTHON_STATE)),,$(error $(OLD_PYTHON)))
+	$(if $(VENV_MODULE),,$(error $(NO_VENV)))
+
+# .venv/.made marks a finished virtualenv. It is checked on every run (FORCE) and the venv
+# rebuilt when its python does not start, has no pip or is not $(PYTHON)'s version: a venv
+# left half-made by an old Python or a failed first run then mends itself.
+$(VENV)/.made: FORCE | python-check
+	@want=$$($(PYTHON) -c 'import sys; print(sys.version_info[:2])'); \
+	have=$$($(BIN)/python -c 'import sys, pip; print(sys.version_info[:2])' 2>/dev/null) || have=; \
+	if [ "$$have" = "$$want" ]; then [ -f $@ ] || touch $@; exit 0; fi; \
+	if [ -e $(VENV) ]; then echo "make: $(VENV) is broken or of another Python; rebuilding it" >&2; \
+	else echo "make: creating $(VENV) with $(PYTHON)" >&2; fi; \
+	rm -rf $(VENV); \
+	$(PYTHON) -m venv $(VENV) && $(BIN)/python -m pip install --quiet --upgrade pip \
+	    || { rm -rf $(VENV); echo "make: could not build $(VENV) with $(PYTHON) (see above)" >&2; exit 1; }; \
 	touch $@
 
-$(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
-	$(BIN)/pip install --quiet -r requirements-dev.txt
-	touch $@ $(VENV)/.runtime
+$(VENV)/.runtime: requirements.txt $(VENV)/.made
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	@touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.made
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	@touch $@ $(VENV)/.runtime
 
 run: $(VENV)/.runtime
 	$(BIN)/python bot.py
@@ -26,7 +53,7 @@ lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: lint
+test: $(CHECKS) $(VENV)/.dev
 	$(BIN)/python -m pytest
 
 bench: $(VENV)/.dev
