@@ -8,12 +8,11 @@ back, so no delivered image escapes its daily budget.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import time
 import traceback
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from datetime import date
 from typing import Any
 
@@ -22,19 +21,18 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from imagecore.policy.guild_settings import GuildSettings, SettingChange
 from imagecore.storage import guild_lists, job_rows, settings_rows
 from imagecore.storage.days import utc_day
-from imagecore.storage.engine import SQLITE_BEGIN, create_engine
+from imagecore.storage.engine import create_engine
 from imagecore.storage.errors import StorageUnavailable, driver_message, is_unavailable
 from imagecore.storage.migrate import upgrade_schema
 from imagecore.storage.outbox import MAX_KEPT_JOBS, Delivery, NewJob, Outbox, PendingWrite
 from imagecore.storage.records import JOB_STATUSES, GuildStats, JobRecord, Usage
 from imagecore.storage.settings_codec import check_changes
+from imagecore.storage.transactions import transaction
 from imagecore.storage.urls import DatabaseTarget, parse_database_url
 
 __all__ = ["Storage"]
 
 log = logging.getLogger(__name__)
-
-INVALIDATE_SECONDS = 0.5
 
 
 class Storage:
@@ -112,25 +110,10 @@ class Storage:
 
     # -- transactions ---------------------------------------------------------------------
 
-    @contextlib.asynccontextmanager
-    async def _transaction(self, doing: str, *, write: bool) -> AsyncIterator[AsyncConnection]:
-        try:
-            async with self._engine.connect() as connection:
-                if write and self.dialect == "sqlite":
-                    await connection.execution_options(**{SQLITE_BEGIN: "IMMEDIATE"})
-                try:
-                    async with connection.begin():
-                        yield connection
-                except BaseException as exc:
-                    if is_unavailable(exc) or isinstance(exc, asyncio.CancelledError):
-                        # Don't hand a dead or mid-statement connection back to the pool.
-                        await _invalidate(connection)
-                    raise
-        except Exception as exc:
-            if not is_unavailable(exc):
-                raise
-            message = f"{doing}: database {self._target.shown} unavailable ({driver_message(exc)})"
-            raise StorageUnavailable(self._target.scrub(message)) from None
+    def _transaction(
+        self, doing: str, *, write: bool
+    ) -> AbstractAsyncContextManager[AsyncConnection]:
+        return transaction(self._engine, self._target, doing, write=write)
 
     # -- guild settings -------------------------------------------------------------------
 
@@ -285,12 +268,3 @@ class Storage:
 def _check_status(status: str) -> None:
     if status not in JOB_STATUSES:
         raise ValueError(f"unknown job status {status!r}")
-
-
-async def _invalidate(connection: AsyncConnection) -> None:
-    if connection.invalidated:
-        return
-    # Bounded: a polite close on a dead link would wait; past this it is closed hard.
-    with contextlib.suppress(Exception):
-        async with asyncio.timeout(INVALIDATE_SECONDS):
-            await connection.invalidate()

@@ -5,23 +5,16 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
 from imagecore.policy.guild_settings import GuildSettings, SettingChange
 from imagecore.storage import AlreadyListed, ListEditError, ListFull, NotListed, Storage
-from tests.support.storage import BACKENDS, Clock, database_url_for
+from tests.support.storage import Clock
 
 GUILD = 100
 ALICE, BOB = 7, 8
 CONCURRENT = 24
-
-
-@pytest.fixture(params=BACKENDS)
-async def url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
-    async with database_url_for(request.param, tmp_path) as database_url:
-        yield database_url
 
 
 @pytest.fixture

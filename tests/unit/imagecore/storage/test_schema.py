@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -22,13 +21,7 @@ from imagecore.storage.engine import create_engine
 from imagecore.storage.migrate import alembic_config, head_revision
 from imagecore.storage.tables import metadata
 from imagecore.storage.urls import parse_database_url
-from tests.support.storage import BACKENDS, START, database_url_for, job
-
-
-@pytest.fixture(params=BACKENDS)
-async def url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
-    async with database_url_for(request.param, tmp_path) as database_url:
-        yield database_url
+from tests.support.storage import START, job
 
 
 async def inspect(url: str, look: Any) -> Any:

@@ -1,0 +1,32 @@
+"""Fixtures of the storage tests: every database backend there is to test (a SQLite file,
+and PostgreSQL when TEST_POSTGRES_URL is set), a hand-moved clock, and a storage on both."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from imagecore.storage import Storage
+from tests.support.storage import BACKENDS, Clock, database_url_for
+
+
+@pytest.fixture(params=BACKENDS)
+async def url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    async with database_url_for(request.param, tmp_path) as database_url:
+        yield database_url
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+async def storage(url: str, clock: Clock) -> AsyncIterator[Storage]:
+    opened = await Storage.open(url, clock=clock)
+    try:
+        yield opened
+    finally:
+        await opened.close()
