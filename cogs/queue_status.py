@@ -8,7 +8,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from cogs.imagine.job import tell_privately
+from cogs.utils.replies import tell_privately
 
 if TYPE_CHECKING:
     from bot import ImageBot

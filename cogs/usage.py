@@ -9,7 +9,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from cogs.imagine.job import tell_privately
+from cogs.utils.replies import tell_privately
 from cogs.utils.sentences import SETTINGS_UNAVAILABLE
 from imagecore.delivery.text_limits import one_line
 from imagecore.policy.admission import next_reset, utc_day
@@ -60,7 +60,7 @@ class UsageCog(commands.Cog):
             await tell_privately(interaction, SETTINGS_UNAVAILABLE)
             return
         used = usage.user_today
-        user_limit = server.user_daily_images or self.bot.settings.user_daily_images
+        user_limit = server.user_daily_images or self.bot.config.user_daily_images
         lines = []
         if user_limit is None:
             lines.append(

@@ -6,17 +6,17 @@ import asyncio
 import logging
 import time
 from collections import Counter
-from collections.abc import Coroutine
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from cogs.imagine.cancel_button import CancelButton
-from cogs.imagine.job import ImagineJob, job_record, tell_privately
+from cogs.imagine.job import ImagineJob, JobTools, job_record
 from cogs.utils.mod_log import post_mod_log
+from cogs.utils.replies import tell_privately
 from cogs.utils.sentences import (
     NO_PERMISSION,
     RESTARTING,
@@ -25,6 +25,7 @@ from cogs.utils.sentences import (
     refusal_sentence,
 )
 from imagecore.api.request import MAX_NEGATIVE_PROMPT, MAX_PROMPT, MAX_SEED, ImageRequest
+from imagecore.background import BackgroundTasks
 from imagecore.delivery.text_limits import one_line
 from imagecore.policy.admission import Refusal, RequestContext, check_admission, utc_day
 from imagecore.policy.guild_settings import GuildSettings
@@ -44,6 +45,8 @@ TOKEN_LIFETIME = 15 * 60
 STORAGE_BUDGET = 1.5
 # Time kept back after the image arrives to re-encode and upload it before the token dies.
 DELIVERY_MARGIN = 30.0
+# How long images already made may take to be posted when the bot stops.
+DELIVERY_DRAIN = 15.0
 PERMISSION_NAMES = {"attach_files": "Attach Files", "embed_links": "Embed Links"}
 
 
@@ -51,26 +54,29 @@ class ImagineCog(commands.Cog):
     def __init__(self, bot: ImageBot) -> None:
         self.bot = bot
         self.command = build_imagine_command(self)
-        self.deliveries: set[asyncio.Task[None]] = set()
+        self.deliveries = BackgroundTasks("imagine deliveries")
         self.delivering: Counter[int] = Counter()
         # When each member last asked, so a cooldown holds before the job reaches history.
         self.last_request: dict[tuple[int | None, int], float] = {}
 
     async def cog_load(self) -> None:
-        self.bot.tree.add_command(self.command)
+        bot = self.bot
+        self.tools = JobTools(
+            client=bot.image_client,
+            scheduler=bot.scheduler,
+            ledger=bot.ledger,
+            clock=bot.clock,
+            deliveries=self.deliveries,
+            delivering=self.delivering,
+        )
+        bot.tree.add_command(self.command)
         self.bot.add_dynamic_items(CancelButton)
 
     async def cog_unload(self) -> None:
         self.bot.tree.remove_command(self.command.name)
         self.bot.remove_dynamic_items(CancelButton)
-        if self.deliveries:
-            # Images already made are posted before the HTTP session closes.
-            await asyncio.wait(self.deliveries, timeout=15)
-
-    def spawn_delivery(self, coroutine: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.create_task(coroutine)
-        self.deliveries.add(task)
-        task.add_done_callback(self.deliveries.discard)
+        # Images already made are posted before the HTTP session closes.
+        await self.deliveries.drain(DELIVERY_DRAIN)
 
     async def imagine(
         self,
@@ -86,7 +92,7 @@ class ImagineCog(commands.Cog):
         if refusal:
             await tell_privately(interaction, refusal)
             return
-        bot_defaults = self.bot.bot_defaults()
+        bot_defaults = self.bot.defaults
         if size is not None and size not in bot_defaults.sizes:
             await tell_privately(interaction, "That size is not offered here.")
             return
@@ -145,7 +151,7 @@ class ImagineCog(commands.Cog):
         needs them) the member's counts and last request."""
         guild_id, user_id = interaction.guild_id, interaction.user.id
         server = await self.bot.settings_cache.get(guild_id)
-        limits = self.bot.bot_defaults().limits_for(server)
+        limits = self.bot.defaults.limits_for(server)
         usage, last = Usage(user_today=0, guild_today=0), None
         if limits.user_daily_images is not None or limits.guild_daily_images is not None:
             usage = await self.bot.ledger.usage(
@@ -169,7 +175,12 @@ class ImagineCog(commands.Cog):
         )
         self.bot.ledger.save(
             job_record(
-                interaction, request, created_at=now, status="refused", error_class=refused.kind
+                interaction,
+                request,
+                created_at=now,
+                finished_at=now,
+                status="refused",
+                error_class=refused.kind,
             )
         )
         await post_mod_log(
@@ -200,14 +211,7 @@ class ImagineCog(commands.Cog):
         key: tuple[int | None, int],
         now: float,
     ) -> None:
-        job = ImagineJob(
-            self.bot,
-            interaction,
-            request,
-            deadline=deadline_for(interaction),
-            spawn=self.spawn_delivery,
-            delivering=self.delivering,
-        )
+        job = ImagineJob(self.tools, interaction, request, deadline=deadline_for(interaction))
         # Submitted before the acknowledgement, with no await in between checking the
         # member's limit and taking the place: a burst of clicks cannot slip past it.
         try:
@@ -253,7 +257,7 @@ def deadline_for(interaction: discord.Interaction[ImageBot]) -> float:
 def build_imagine_command(cog: ImagineCog) -> app_commands.Command:
     """The /imagine command. Built at load time because the size choices come from settings."""
     size_choices = [
-        app_commands.Choice(name=size_label(s), value=s) for s in cog.bot.settings.image_sizes
+        app_commands.Choice(name=size_label(s), value=s) for s in cog.bot.config.image_sizes
     ]
 
     @app_commands.describe(
@@ -266,7 +270,7 @@ def build_imagine_command(cog: ImagineCog) -> app_commands.Command:
     )
     @app_commands.choices(size=size_choices)
     @app_commands.allowed_contexts(
-        guilds=True, dms=cog.bot.settings.allow_dms, private_channels=False
+        guilds=True, dms=cog.bot.config.allow_dms, private_channels=False
     )
     @app_commands.allowed_installs(guilds=True, users=False)
     async def imagine(

@@ -8,33 +8,57 @@ import io
 import logging
 import time
 from collections import Counter
-from collections.abc import Callable, Coroutine
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
+import aiohttp
 import discord
 
 from cogs.imagine.cancel_button import cancel_view
 from cogs.imagine.embed import result_embed
-from cogs.utils.sentences import DROPPED, EXPIRED, INTERRUPTED, UNEXPECTED, sentence_for
+from cogs.utils.replies import NO_MENTIONS, tell_privately
+from cogs.utils.sentences import (
+    DROPPED,
+    EXPIRED,
+    INTERRUPTED,
+    UNEXPECTED,
+    UPLOAD_FAILED,
+    UPLOAD_REFUSED,
+    sentence_for,
+)
 from imagecore.api.errors import ImageAPIError
+from imagecore.background import BackgroundTasks
 from imagecore.delivery.status_updates import CoalescingUpdater
-from imagecore.delivery.text_limits import clip
 from imagecore.delivery.upload_fit import fit_for_upload
 from imagecore.queue import Ticket, TicketState
 from imagecore.storage import JobRecord
 
 if TYPE_CHECKING:
-    from bot import ImageBot
-    from imagecore.api.client import GeneratedImage
+    from imagecore.api.client import GeneratedImage, ImageClient
     from imagecore.api.request import ImageRequest
+    from imagecore.queue import FairScheduler
+    from imagecore.storage.ledger import JobLedger
 
-__all__ = ["NO_MENTIONS", "ImagineJob", "job_record", "tell_privately"]
+__all__ = ["ImagineJob", "JobTools", "job_record"]
 
 log = logging.getLogger(__name__)
 
-NO_MENTIONS = discord.AllowedMentions.none()
 EDIT_INTERVAL = 2.0  # at most one status edit per message per 2 s
 TICK_INTERVAL = 5.0  # how often "Generating… N s" counts up
+
+
+@dataclass(frozen=True, slots=True)
+class JobTools:
+    """What a job uses of the bot, and nothing more."""
+
+    client: ImageClient
+    scheduler: FairScheduler
+    ledger: JobLedger
+    clock: Callable[[], float]  # wall clock, for history
+    deliveries: BackgroundTasks  # posting runs off the worker
+    # Members' images between "made" and "recorded": still theirs for the limits.
+    delivering: Counter[int]
 
 
 class JobFailed(Exception):
@@ -47,23 +71,18 @@ class ImagineJob:
 
     def __init__(
         self,
-        bot: ImageBot,
-        interaction: discord.Interaction[ImageBot],
+        tools: JobTools,
+        interaction: discord.Interaction,
         request: ImageRequest,
         *,
         deadline: float,
-        spawn: Callable[[Coroutine[Any, Any, None]], object],
-        delivering: Counter[int],
     ) -> None:
-        self.bot = bot
-        self.spawn = spawn
-        # Members' images between "made" and "recorded": still theirs for the limits.
-        self.delivering = delivering
+        self.tools = tools
         self.interaction = interaction
         self.request = request
         self.deadline = deadline
         self.submitted = time.monotonic()
-        self.submitted_at = bot.clock()
+        self.submitted_at = tools.clock()
         self.generating_since: float | None = None
         self.updates = CoalescingUpdater(EDIT_INTERVAL)
         # Set once Discord has the acknowledgement; nothing may edit the response before.
@@ -78,7 +97,7 @@ class ImagineJob:
         self.generating_since = time.monotonic()
         ticker = asyncio.create_task(self._tick())
         try:
-            image = await self.bot.image_client.generate(self.request, deadline=self.deadline)
+            image = await self.tools.client.generate(self.request, deadline=self.deadline)
         except ImageAPIError as exc:
             log.warning(
                 "image for user %s in guild %s failed: %s",
@@ -97,17 +116,17 @@ class ImagineJob:
         finally:
             ticker.cancel()
         # Posting happens off the worker: the provider's slot goes to the next job at once.
-        self.delivering[self.interaction.user.id] += 1
-        self.spawn(self._deliver_counted(image))
+        self.tools.delivering[self.interaction.user.id] += 1
+        self.tools.deliveries.spawn(self._deliver_counted(image), name="deliver")
 
     async def _deliver_counted(self, image: GeneratedImage) -> None:
         try:
             await self.deliver(image)
         finally:
-            user_id = self.interaction.user.id
-            self.delivering[user_id] -= 1
-            if self.delivering[user_id] <= 0:
-                del self.delivering[user_id]
+            delivering, user_id = self.tools.delivering, self.interaction.user.id
+            delivering[user_id] -= 1
+            if delivering[user_id] <= 0:
+                del delivering[user_id]
 
     async def on_update(self, ticket: Ticket) -> None:
         # Nothing may touch the response before Discord has the acknowledgement.
@@ -135,7 +154,7 @@ class ImagineJob:
         await self.updates.update(self._render_queued)
 
     async def _render_queued(self) -> None:
-        scheduler = self.bot.scheduler
+        scheduler = self.tools.scheduler
         position = scheduler.position(self.ticket)
         if position is None:  # started (or gone) since this edit was planned
             return
@@ -190,21 +209,34 @@ class ImagineJob:
             await self.updates.final(post)
         except discord.HTTPException as exc:
             log.warning("posting the image failed: HTTP %s code %s", exc.status, exc.code)
-            self.record("failed", error_class="UploadRefused")
-            await self._remove_placeholder()
-            await self._tell_requester("The image was made but Discord refused the upload.")
+            await self._delivery_failed("UploadRefused", UPLOAD_REFUSED)
+            return
+        except (OSError, aiohttp.ClientError, TimeoutError) as exc:
+            # The connection to Discord broke mid-upload: the member still hears of it.
+            log.warning("posting the image failed: %s: %s", type(exc).__name__, exc)
+            await self._delivery_failed("UploadFailed", UPLOAD_FAILED)
+            return
+        except Exception:
+            log.exception("posting the image failed unexpectedly")
+            await self._delivery_failed("Unexpected", UNEXPECTED)
             return
         # Counted only now: a member's budget pays for images they actually received.
         self.record("delivered", revised_prompt=image.revised_prompt)
 
+    async def _delivery_failed(self, error_class: str, sentence: str) -> None:
+        self.record("failed", error_class=error_class)
+        await self._remove_placeholder()
+        await self._tell_requester(sentence)
+
     def record(
         self, status: str, *, error_class: str | None = None, revised_prompt: str | None = None
     ) -> None:
-        self.bot.ledger.save(
+        self.tools.ledger.save(
             job_record(
                 self.interaction,
                 self.request,
                 created_at=self.submitted_at,
+                finished_at=self.tools.clock(),
                 status=status,
                 error_class=error_class,
                 revised_prompt=revised_prompt,
@@ -224,7 +256,7 @@ class ImagineJob:
     async def _remove_placeholder(self) -> None:
         try:
             await self.interaction.delete_original_response()
-        except discord.HTTPException as exc:
+        except (discord.HTTPException, OSError, aiohttp.ClientError, TimeoutError) as exc:
             log.debug("could not delete the placeholder: %s", exc)
 
     async def _tell_requester(self, sentence: str) -> None:
@@ -232,10 +264,11 @@ class ImagineJob:
 
 
 def job_record(
-    interaction: discord.Interaction[ImageBot],
+    interaction: discord.Interaction,
     request: ImageRequest,
     *,
     created_at: float,
+    finished_at: float,
     status: str,
     error_class: str | None = None,
     revised_prompt: str | None = None,
@@ -257,22 +290,8 @@ def job_record(
         error_class=error_class,
         revised_prompt=revised_prompt,
         latency_seconds=latency_seconds,
-        finished_at=interaction.client.clock(),
+        finished_at=finished_at,
     )
-
-
-async def tell_privately(interaction: discord.Interaction[ImageBot], sentence: str) -> None:
-    # Discord refuses content over 2000 characters (long rule lists, settings).
-    sentence = clip(sentence, 2000)
-    try:
-        if interaction.response.is_done():
-            await interaction.followup.send(sentence, ephemeral=True, allowed_mentions=NO_MENTIONS)
-        else:
-            await interaction.response.send_message(
-                sentence, ephemeral=True, allowed_mentions=NO_MENTIONS
-            )
-    except discord.HTTPException as exc:
-        log.warning("could not tell user %s: HTTP %s", interaction.user.id, exc.status)
 
 
 def _duration(seconds: float) -> str:

@@ -9,10 +9,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from cogs.imagine.job import tell_privately
 from cogs.settings.format import describe_change, describe_setting
-from cogs.utils.errors import Refused
+from cogs.utils.errors import InvalidInput
 from cogs.utils.mod_log import post_mod_log
+from cogs.utils.replies import tell_privately
 from cogs.utils.sentences import SETTINGS_UNAVAILABLE
 from imagecore.api.request import MAX_NEGATIVE_PROMPT
 from imagecore.policy.admission import utc_day
@@ -119,7 +119,7 @@ class SettingsCog(commands.GroupCog, group_name="imagine-settings"):
         settings = await self.current(interaction)
         if settings is None:
             return
-        lines = [describe_setting(s) for s in effective_settings(settings, self.bot.bot_defaults())]
+        lines = [describe_setting(s) for s in effective_settings(settings, self.bot.defaults)]
         await tell_privately(interaction, "\n".join(lines))
 
     @app_commands.command(
@@ -181,12 +181,12 @@ class SettingsCog(commands.GroupCog, group_name="imagine-settings"):
         model: str | None = None,
         clear: str | None = None,
     ) -> None:
-        settings = self.bot.settings
+        settings = self.bot.config
         changes: dict[str, Any] = {}
         if size is not None:
             size = size.strip().replace("x", "*").replace("×", "*")
             if size not in settings.image_sizes:
-                raise Refused(
+                raise InvalidInput(
                     f"Unknown size `{size}`. Choose one of: "
                     + ", ".join(size_label(s) for s in settings.image_sizes)
                     + "."
@@ -194,7 +194,7 @@ class SettingsCog(commands.GroupCog, group_name="imagine-settings"):
             changes["size"] = size
         if negative_prompt is not None:
             if len(negative_prompt) > MAX_NEGATIVE_PROMPT:
-                raise Refused(
+                raise InvalidInput(
                     f"The negative prompt may be at most {MAX_NEGATIVE_PROMPT} characters."
                 )
             changes["negative_prompt"] = negative_prompt.strip() or None
@@ -204,7 +204,7 @@ class SettingsCog(commands.GroupCog, group_name="imagine-settings"):
             changes["watermark"] = watermark
         if model is not None:
             if model.strip() not in settings.image_models:
-                raise Refused(
+                raise InvalidInput(
                     f"Unknown model `{model}`. This bot offers: "
                     + ", ".join(settings.image_models)
                     + "."
@@ -213,7 +213,7 @@ class SettingsCog(commands.GroupCog, group_name="imagine-settings"):
         if clear is not None:
             changes[clear] = None
         if not changes:
-            raise Refused("Give at least one option to change.")
+            raise InvalidInput("Give at least one option to change.")
         await self.change(interaction, **changes)
 
     @defaults.autocomplete("size")
@@ -222,7 +222,7 @@ class SettingsCog(commands.GroupCog, group_name="imagine-settings"):
     ) -> list[app_commands.Choice[str]]:
         return [
             app_commands.Choice(name=size_label(s), value=s)
-            for s in self.bot.settings.image_sizes
+            for s in self.bot.config.image_sizes
             if current.lower() in size_label(s).lower() or current in s
         ][:25]
 
@@ -232,7 +232,7 @@ class SettingsCog(commands.GroupCog, group_name="imagine-settings"):
     ) -> list[app_commands.Choice[str]]:
         return [
             app_commands.Choice(name=m, value=m)
-            for m in self.bot.settings.image_models
+            for m in self.bot.config.image_models
             if current.lower() in m.lower()
         ][:25]
 
@@ -268,9 +268,9 @@ class SettingsCog(commands.GroupCog, group_name="imagine-settings"):
             low, high = LIMIT_BOUNDS[name]
             if name == "max_pending_per_user":
                 # The queue enforces the bot-wide limit; a server can only lower it.
-                high = self.bot.settings.max_pending_per_user
+                high = self.bot.config.max_pending_per_user
             if not low <= value <= high:
-                raise Refused(
+                raise InvalidInput(
                     f"{name.replace('_', ' ').capitalize()} must be between {low} and {high}."
                 )
             changes[name] = value
@@ -279,7 +279,7 @@ class SettingsCog(commands.GroupCog, group_name="imagine-settings"):
         if clear is not None:
             changes[clear] = None
         if not changes:
-            raise Refused("Give at least one option to change.")
+            raise InvalidInput("Give at least one option to change.")
         await self.change(interaction, **changes)
 
     @app_commands.command(
@@ -293,7 +293,7 @@ class SettingsCog(commands.GroupCog, group_name="imagine-settings"):
             self.own_channel(interaction, channel)
             perms = channel.permissions_for(channel.guild.me)
             if not perms.send_messages:
-                raise Refused(
+                raise InvalidInput(
                     f"I can't send messages in {channel.mention}; give me Send Messages there first."
                 )
         await self.change(interaction, log_channel_id=channel.id if channel else None)
@@ -313,11 +313,11 @@ class SettingsCog(commands.GroupCog, group_name="imagine-settings"):
         values = list(getattr(settings, name))
         if add is not None:
             if add in values:
-                raise Refused("That is already on the list.")
+                raise InvalidInput("That is already on the list.")
             values.append(add)
         if remove is not None:
             if remove not in values:
-                raise Refused("That is not on the list.")
+                raise InvalidInput("That is not on the list.")
             values.remove(remove)
         await self.change(interaction, **{name: tuple(values)})
 
@@ -373,12 +373,12 @@ class SettingsCog(commands.GroupCog, group_name="imagine-settings"):
         try:
             compiled = compile_rule(rule)
         except InvalidRule as exc:
-            raise Refused(str(exc)) from None
+            raise InvalidInput(str(exc)) from None
         settings = await self.current(interaction)
         if settings is None:
             return
         if len(settings.blocked_words) >= MAX_RULES:
-            raise Refused(f"A server may have at most {MAX_RULES} rules.")
+            raise InvalidInput(f"A server may have at most {MAX_RULES} rules.")
         await self.edit_list(interaction, "blocked_words", add=compiled.text)
 
     @blocked.command(name="remove", description="Remove a blocked-word rule")
@@ -402,16 +402,16 @@ class SettingsCog(commands.GroupCog, group_name="imagine-settings"):
         interaction: discord.Interaction[ImageBot], channel: discord.abc.GuildChannel
     ) -> discord.abc.GuildChannel:
         if channel.guild.id != interaction.guild_id:
-            raise Refused("That channel belongs to another server.")
+            raise InvalidInput("That channel belongs to another server.")
         return channel
 
     @staticmethod
     def own_role(interaction: discord.Interaction[ImageBot], role: discord.Role) -> discord.Role:
         guild = interaction.guild
         if guild is None or role.guild.id != guild.id or guild.get_role(role.id) is None:
-            raise Refused("That role is not (or no longer) a role of this server.")
+            raise InvalidInput("That role is not (or no longer) a role of this server.")
         if role.is_default():
-            raise Refused("Choose a specific role, not @everyone.")
+            raise InvalidInput("Choose a specific role, not @everyone.")
         return role
 
 

@@ -1,10 +1,10 @@
-"""An exception a command raises when a member's input can't be used: its message is
-said to them as is (ephemeral) and nothing changes."""
+"""The exception a command raises when a member's input can't be used: the command tree
+says its message to them as is (privately) and nothing changes."""
 
 from __future__ import annotations
 
-__all__ = ["Refused"]
+__all__ = ["InvalidInput"]
 
 
-class Refused(Exception):
+class InvalidInput(Exception):
     pass

@@ -89,6 +89,10 @@ EXPIRED = (
     "Your image waited too long in the queue: Discord would close this request before it "
     "could be posted, so it was not started. Please ask again."
 )
+UPLOAD_REFUSED = "The image was made but Discord refused the upload."
+UPLOAD_FAILED = (
+    "The image was made but the connection to Discord broke while posting it. Please try again."
+)
 NO_PERMISSION = (
     "I can't post images here: I need the {missing} permission in this channel. "
     "Ask a moderator to grant it."

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot import run_bot
+from bot import ImageBot
 from cogs.utils.sentences import DROPPED, EXPIRED, sentence_for
 from config import load_settings
 from imagecore.api.errors import (
@@ -22,6 +22,7 @@ from imagecore.api.errors import (
     ServerError,
     Throttled,
 )
+from runtime.entry import run_bot
 from tests.support.api_standin import Reply, make_png
 from tests.support.bot_harness import Harness, harness
 from tests.support.discord_standin import DiscordSpec, permissions
@@ -303,7 +304,7 @@ async def test_keys_and_tokens_never_reach_discord_or_the_log(h, caplog):
     await outcome(await h.imagine())
     everything = repr([r.json for r in h.discord.requests]) + caplog.text
     assert h.api.api_key not in everything
-    assert h.bot.settings.discord_token.reveal() not in caplog.text
+    assert h.bot.config.discord_token.reveal() not in caplog.text
 
 
 async def queued_behind_another(h: Harness, *, latency: float):
@@ -460,7 +461,7 @@ async def test_an_api_throttling_for_minutes_fails_plainly_and_then_recovers(h):
 async def test_a_rejected_discord_token_is_said_plainly(tmp_path, caplog):
     async with harness(tmp_path, start=False) as idle:
         env = idle.settings_env(DISCORD_TOKEN="MTAx.Wr0nG.token-that-discord-does-not-know")
-        code = await run_bot(load_settings(env))
+        code = await run_bot(load_settings(env), ImageBot)
     assert code == 2
     assert "Discord rejected DISCORD_TOKEN" in caplog.text
     assert "Wr0nG" not in caplog.text

@@ -52,7 +52,7 @@ class Harness:
     async def start_bot(self, **overrides: str) -> ImageBot:
         settings = load_settings(self.settings_env(**overrides))
         # guild_ready_timeout: READY otherwise waits 2 s for GUILD_CREATEs.
-        bot = ImageBot(settings, guild_ready_timeout=0.05)
+        bot = await ImageBot.create(settings, guild_ready_timeout=0.05)
         self.bot = bot
         self._task = asyncio.create_task(bot.start(BOT_TOKEN))
         ready = asyncio.create_task(bot.wait_until_ready())

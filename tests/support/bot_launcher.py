@@ -1,4 +1,4 @@
-"""Starts the real bot (bot.main) with discord.py pointed at the Discord stand-in.
+"""Starts the real bot (runtime.entry.main with bot.ImageBot) with discord.py pointed at the Discord stand-in.
 
 Only tests and benchmarks use this; the bot itself has no switch for it. Usage:
     python -m tests.support.bot_launcher API_BASE GATEWAY_URL   (settings come from the env)
@@ -17,9 +17,10 @@ def main() -> int:
     api_base, gateway_url = sys.argv[1:3]
     discord.http.Route.BASE = api_base
     discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
-    import bot
+    from bot import ImageBot
+    from runtime.entry import main as run
 
-    return bot.main()
+    return run(ImageBot)
 
 
 if __name__ == "__main__":
