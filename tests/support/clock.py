@@ -10,7 +10,9 @@ sleep to make a deadline pass, a token expire or a day roll over.
     clock.now = START - 86400     # jump anywhere (e.g. to write yesterday's rows)
 
 ``FakeClock.real_time()`` is for stand-ins that face a real process (the Discord stand-in
-and a running bot): it keeps flowing with real time, and ``advance`` adds on top of it.
+and a running bot): it reads ``time.monotonic()`` plus whatever ``advance`` added, so its
+stamps line up with ``time.monotonic`` taken elsewhere (the API stand-in, the benchmarks'
+traces), and ``utcnow()`` is the matching wall-clock time.
 """
 
 from __future__ import annotations
@@ -23,19 +25,27 @@ __all__ = ["FakeClock"]
 
 
 class FakeClock:
-    """Seconds since the epoch that move only when the test says so (see module docs)."""
+    """Seconds (Unix time unless told otherwise) that move only when the test says so."""
 
-    def __init__(self, start: float = 0.0, *, ticking: Callable[[], float] | None = None) -> None:
+    def __init__(
+        self,
+        start: float = 0.0,
+        *,
+        ticking: Callable[[], float] | None = None,
+        epoch: float | None = None,
+    ) -> None:
         # ``ticking`` (e.g. time.monotonic) lets real time flow as well; only its
         # differences count, so any monotonic source works.
         self._start = start
         self._ticking = ticking
         self._origin = ticking() if ticking is not None else 0.0
+        # The Unix time ``start`` stands for (by default: ``start`` is Unix time).
+        self._to_unix = (start if epoch is None else epoch) - start
 
     @classmethod
     def real_time(cls) -> FakeClock:
-        """Starts at the wall-clock time and flows with it; ``advance`` still jumps."""
-        return cls(_time.time(), ticking=_time.monotonic)
+        """``time.monotonic()`` until advanced; ``utcnow()`` is the wall clock's."""
+        return cls(_time.monotonic(), ticking=_time.monotonic, epoch=_time.time())
 
     @property
     def now(self) -> float:
@@ -67,7 +77,7 @@ class FakeClock:
 
     def utcnow(self) -> dt.datetime:
         """The same instant as an aware UTC datetime."""
-        return dt.datetime.fromtimestamp(self.now, dt.UTC)
+        return dt.datetime.fromtimestamp(self.now + self._to_unix, dt.UTC)
 
     def __repr__(self) -> str:
         flowing = ", real time" if self._ticking is not None else ""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 import pytest
 
@@ -42,11 +43,20 @@ def test_a_ticking_clock_flows_with_its_source_and_jumps_on_advance() -> None:
     assert clock() == 3001.0
 
 
-def test_real_time_starts_at_the_wall_clock() -> None:
-    before = dt.datetime.now(dt.UTC)
+def test_a_clock_may_count_from_any_origin_and_still_know_the_date() -> None:
+    noon = dt.datetime(2026, 3, 1, 12, tzinfo=dt.UTC)
+    clock = FakeClock(50.0, epoch=noon.timestamp())  # e.g. a monotonic reading
+    clock.advance(3600)
+    assert clock() == 3650.0
+    assert clock.utcnow() == noon + dt.timedelta(hours=1)
+
+
+def test_real_time_reads_like_time_monotonic_with_the_wall_clocks_date() -> None:
+    before = time.monotonic()
     clock = FakeClock.real_time()
-    after = dt.datetime.now(dt.UTC)
-    slack = dt.timedelta(milliseconds=1)  # float seconds vs microsecond datetimes
-    assert before - slack <= clock.utcnow() <= after + slack
-    first = clock()
-    assert clock() >= first  # never goes back on its own
+    assert before <= clock() <= time.monotonic()  # lines up with other monotonic stamps
+    slack = dt.timedelta(seconds=1)
+    assert abs(clock.utcnow() - dt.datetime.now(dt.UTC)) < slack
+    clock.advance(901)
+    assert clock() > time.monotonic() + 900
+    assert abs(clock.utcnow() - dt.datetime.now(dt.UTC) - dt.timedelta(seconds=901)) < slack
