@@ -1,32 +1,39 @@
-"""The image API client: one POST per attempt, retries for transient trouble, and the
-download of the result, all on the bot's single ``aiohttp.ClientSession``."""
+"""The image API client: one POST per attempt, retries only where no image can have been
+made, and the download of the result, all on the bot's single ``aiohttp.ClientSession``.
+
+The retry rules and the time budget of a call are described in :mod:`imagecore.api.attempts`.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
-import contextlib
-import json
+import dataclasses
 import logging
-import random
 import time
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager
+from collections.abc import Awaitable, Callable
+from contextlib import AsyncExitStack
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 import aiohttp
 
+from imagecore.api.answers import classify_error, decode_b64, parse_image_answer, parse_retry_after
+from imagecore.api.attempts import (
+    Attempt,
+    AttemptGate,
+    OpenGate,
+    backoff_delay,
+    default_budget,
+    retry_fits,
+)
 from imagecore.api.errors import (
+    ConnectionLost,
     ImageAPIError,
     ImageDownloadFailed,
     MalformedAnswer,
     RequestTimedOut,
     ServiceUnreachable,
     Throttled,
-    classify_error,
-    parse_retry_after,
 )
 from imagecore.api.image_bytes import image_extension
 from imagecore.api.request import ImageRequest, build_payload
@@ -37,31 +44,9 @@ log = logging.getLogger(__name__)
 
 MAX_ANSWER_BYTES = 64 * 1024 * 1024  # a b64 PNG of the largest size is far below this
 DOWNLOAD_TIMEOUT = 60.0
+# Connecting is quick or broken; a dead host must not eat the attempt's whole timeout.
+CONNECT_TIMEOUT = 10.0
 REQUEST_ID_HEADERS = ("x-request-id", "x-dashscope-request-id", "request-id")
-
-
-class AttemptGate(Protocol):
-    """Where every API attempt waits for its turn (concurrency and request rate)."""
-
-    def slot(self) -> AbstractAsyncContextManager[None]: ...
-
-    def throttled(self, retry_after: float | None) -> None: ...
-
-    def succeeded(self) -> None: ...
-
-
-class OpenGate:
-    """A gate that never waits, for callers without a scheduler."""
-
-    @contextlib.asynccontextmanager
-    async def slot(self) -> AsyncIterator[None]:
-        yield
-
-    def throttled(self, retry_after: float | None) -> None:
-        pass
-
-    def succeeded(self) -> None:
-        pass
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,11 +55,26 @@ class GeneratedImage:
     extension: str
     revised_prompt: str | None
     source: str  # "url" or "b64_json"
-    attempts: int
+    attempts: tuple[Attempt, ...] = ()  # every request sent for it, the last one "ok"
     request_id: str | None = None
+
+    @property
+    def attempt_count(self) -> int:
+        return len(self.attempts)
+
+
+@dataclass(frozen=True, slots=True)
+class _Answer:
+    status: int
+    body: bytes
+    request_id: str | None
+    retry_after: float | None
 
 
 class ImageClient:
+    """``timeout`` bounds one attempt; ``budget`` (default ``timeout + 15 s``) bounds a whole
+    ``generate()`` call, retries, pauses, gate waits and the download included."""
+
     def __init__(
         self,
         session: aiohttp.ClientSession,
@@ -86,149 +86,172 @@ class ImageClient:
         max_attempts: int = 3,
         backoff_base: float = 1.0,
         max_image_bytes: int = 32 * 1024 * 1024,
+        budget: float | None = None,
         clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self._session = session
         self._url = url
         # Kept only inside the header dict; never formatted into a log line or an error.
         self._headers = {"Authorization": f"Bearer {api_key}", "Content-Type": "application/json"}
         self._timeout = timeout
+        self.budget = default_budget(timeout) if budget is None else budget
         self._gate = gate or OpenGate()
         self._max_attempts = max_attempts
         self._backoff_base = backoff_base
         self._max_image_bytes = max_image_bytes
         self._clock = clock
+        self._sleep = sleep
 
     async def generate(
         self, request: ImageRequest, *, deadline: float | None = None
     ) -> GeneratedImage:
-        """Generate one image. ``deadline`` (on ``clock``) is when the answer becomes useless:
-        no attempt or pause runs past it."""
+        """Generate one image, within ``self.budget`` seconds of this call and before
+        ``deadline`` (on ``clock``), when the answer becomes useless. Raises an
+        ImageAPIError whose ``attempts`` lists every request sent; the result has them too."""
         payload = build_payload(request)
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                return await self._attempt(payload, attempt, deadline)
-            except ImageAPIError as exc:
-                if not exc.retryable or attempt >= self._max_attempts:
-                    raise
-                delay = self._backoff(attempt, exc.retry_after)
-                if deadline is not None and self._clock() + delay + 1.0 >= deadline:
-                    raise
-                log.info(
-                    "image API attempt %d failed (%s); retrying in %.1fs",
-                    attempt,
-                    exc.log_line(),
-                    delay,
-                )
-                await asyncio.sleep(delay)
-
-    def _backoff(self, attempt: int, retry_after: float | None) -> float:
-        # Exponential with full jitter spreads retries of many users apart.
-        backoff = self._backoff_base * (2 ** (attempt - 1)) * (0.5 + random.random())
-        return max(backoff, retry_after or 0.0)
+        end = self._clock() + self.budget
+        if deadline is not None:
+            end = min(end, deadline)
+        attempts: list[Attempt] = []
+        try:
+            while True:
+                try:
+                    image = await self._attempt(payload, len(attempts) + 1, end, attempts)
+                    return dataclasses.replace(image, attempts=tuple(attempts))
+                except ImageAPIError as exc:
+                    if not exc.retryable or len(attempts) >= self._max_attempts:
+                        raise
+                    delay = backoff_delay(len(attempts), self._backoff_base, exc.retry_after)
+                    left = end - self._clock()
+                    fits = retry_fits(delay, left, self._timeout)
+                    log.info(
+                        "image API attempt %d failed (%s); %s %.1fs",
+                        len(attempts),
+                        exc.log_line(),
+                        "retrying in" if fits else "no retry, the call has left only",
+                        delay if fits else left,
+                    )
+                    if not fits:
+                        raise
+                    await self._sleep(delay)
+        except ImageAPIError as exc:
+            exc.attempts = tuple(attempts)
+            raise
 
     async def _attempt(
-        self, payload: dict[str, Any], attempt: int, deadline: float | None
+        self, payload: dict[str, Any], number: int, end: float, attempts: list[Attempt]
     ) -> GeneratedImage:
-        timeout = self._timeout
-        async with self._gate.slot():
-            if deadline is not None:
-                timeout = min(timeout, deadline - self._clock())
-                if timeout <= 0:
-                    raise RequestTimedOut("no time left before the interaction expires")
+        async with AsyncExitStack() as stack:
+            await self._enter_slot(stack, end)
+            timeout = min(self._timeout, end - self._clock())
+            if timeout <= 0:
+                raise RequestTimedOut("no time left for another attempt")
+            started = self._clock()
             try:
-                async with self._session.post(
-                    self._url,
-                    json=payload,
-                    headers=self._headers,
-                    timeout=aiohttp.ClientTimeout(total=timeout),
-                ) as response:
-                    status = response.status
-                    body = await _read_capped(response, MAX_ANSWER_BYTES)
-                    request_id = _request_id(response.headers)
-                    retry_after = parse_retry_after(response.headers.get("Retry-After"))
-            except TimeoutError:
-                raise RequestTimedOut(f"no answer within {timeout:.0f}s") from None
-            except aiohttp.ClientError as exc:
-                raise ServiceUnreachable(f"{type(exc).__name__}: {exc}") from None
-            if status != 200:
-                error = classify_error(
-                    status,
-                    body.decode("utf-8", "replace"),
-                    retry_after=retry_after,
-                    header_request_id=request_id,
+                answer = await self._post(payload, timeout)
+                if answer.status != 200:
+                    raise classify_error(
+                        answer.status,
+                        answer.body.decode("utf-8", "replace"),
+                        retry_after=answer.retry_after,
+                        header_request_id=answer.request_id,
+                    )
+            except ImageAPIError as exc:
+                attempts.append(
+                    Attempt(number, exc.outcome, exc.status, exc.request_id, self._since(started))
                 )
-                if isinstance(error, Throttled):
-                    self._gate.throttled(retry_after)
-                raise error
+                if isinstance(exc, Throttled):
+                    self._gate.throttled(exc.retry_after)
+                if isinstance(exc, RequestTimedOut | ConnectionLost):
+                    log.warning(
+                        "image API request %d (request_id=%s) not sent again: %s; the provider "
+                        "may still be making, and billing, that image",
+                        number,
+                        exc.request_id,
+                        exc.detail,
+                    )
+                raise
+            seconds = self._since(started)
             self._gate.succeeded()
         # The download runs outside the slot: it does not count against the provider's cap.
-        return await self._image_from(body, attempt, request_id)
-
-    async def _image_from(
-        self, body: bytes, attempt: int, request_id: str | None
-    ) -> GeneratedImage:
         try:
-            answer = json.loads(body)
-        except ValueError:
-            snippet = body[:120].decode("utf-8", "replace")
-            raise MalformedAnswer(
-                f"answer is not JSON: {snippet!r}", request_id=request_id
+            image = await self._image_from(answer, end)
+        except ImageAPIError as exc:
+            attempts.append(Attempt(number, exc.outcome, 200, answer.request_id, seconds))
+            raise
+        attempts.append(Attempt(number, "ok", 200, answer.request_id, seconds))
+        return image
+
+    async def _enter_slot(self, stack: AsyncExitStack, end: float) -> None:
+        try:
+            async with asyncio.timeout(max(0.0, end - self._clock())):
+                await stack.enter_async_context(self._gate.slot())
+        except TimeoutError:
+            raise RequestTimedOut("no free slot at the image API in time") from None
+
+    async def _post(self, payload: dict[str, Any], limit: float) -> _Answer:
+        status: int | None = None
+        request_id: str | None = None
+        client_timeout = aiohttp.ClientTimeout(total=limit, connect=min(CONNECT_TIMEOUT, limit))
+        try:
+            async with self._session.post(
+                self._url, json=payload, headers=self._headers, timeout=client_timeout
+            ) as response:
+                status, request_id = response.status, _request_id(response.headers)
+                body = await _read_capped(response, MAX_ANSWER_BYTES)
+                retry_after = parse_retry_after(response.headers.get("Retry-After"))
+        # Order matters: a connect timeout is also a TimeoutError, but nothing was sent.
+        except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as exc:
+            raise ServiceUnreachable(f"{type(exc).__name__}: {exc}") from None
+        except TimeoutError:
+            raise RequestTimedOut(
+                f"no answer within {limit:.1f}s", status=status, request_id=request_id
             ) from None
-        items = answer.get("data") if isinstance(answer, dict) else None
-        if not isinstance(items, list) or not items or not isinstance(items[0], dict):
-            raise MalformedAnswer("answer has no data[0]", request_id=request_id)
-        item = items[0]
-        revised = item.get("revised_prompt")
-        revised = revised.strip() if isinstance(revised, str) and revised.strip() else None
-        if isinstance(item.get("b64_json"), str) and item["b64_json"]:
-            data, source = self._decode_b64(item["b64_json"], request_id), "b64_json"
-        elif isinstance(item.get("url"), str) and item["url"]:
-            data, source = await self._download(item["url"], request_id), "url"
+        except aiohttp.ClientError as exc:
+            raise ConnectionLost(
+                f"connection lost after sending: {type(exc).__name__}",
+                status=status,
+                request_id=request_id,
+            ) from None
+        if body is None:
+            raise MalformedAnswer(
+                f"answer is over the {MAX_ANSWER_BYTES}-byte cap",
+                status=status,
+                request_id=request_id,
+            )
+        return _Answer(status, body, request_id, retry_after)
+
+    def _since(self, started: float) -> float:
+        return round(self._clock() - started, 3)
+
+    async def _image_from(self, answer: _Answer, end: float) -> GeneratedImage:
+        request_id = answer.request_id
+        item = parse_image_answer(answer.body, request_id)
+        if item.b64_json is not None:
+            data, source = decode_b64(item.b64_json, self._max_image_bytes, request_id), "b64_json"
         else:
-            raise MalformedAnswer("data[0] has neither url nor b64_json", request_id=request_id)
+            assert item.url is not None
+            data, source = await self._download(item.url, request_id, end), "url"
         extension = image_extension(data)
         if extension is None:
             raise MalformedAnswer(
                 "the returned bytes are not a PNG, JPEG or WebP image", request_id=request_id
             )
-        return GeneratedImage(data, extension, revised, source, attempt, request_id)
+        return GeneratedImage(data, extension, item.revised_prompt, source, (), request_id)
 
-    def _decode_b64(self, text: str, request_id: str | None) -> bytes:
-        if len(text) > self._max_image_bytes * 4 // 3 + 4:
-            raise MalformedAnswer("b64_json image is larger than the cap", request_id=request_id)
-        if text.startswith("data:"):
-            text = text.partition(",")[2]
-        try:
-            return base64.b64decode(text, validate=True)
-        except (binascii.Error, ValueError):
-            raise MalformedAnswer("b64_json is not valid base64", request_id=request_id) from None
-
-    async def _download(self, url: str, request_id: str | None) -> bytes:
-        """Fetch the result right away: the provider's URLs expire (OSS answers 403 then)."""
+    async def _download(self, url: str, request_id: str | None, end: float) -> bytes:
+        """Fetch the result right away: the provider's URLs expire (OSS answers 403 then).
+        A 5xx or a broken connection is tried once more, while the budget lasts."""
         if not url.startswith(("https://", "http://")):
             raise ImageDownloadFailed("result url is not http(s)", request_id=request_id)
-        # No Authorization header: the URL is signed, and the key must not go to another host.
-        last: ImageDownloadFailed | None = None
+        last = ImageDownloadFailed("no time left to download the image", request_id=request_id)
         for _ in range(2):
+            timeout = min(DOWNLOAD_TIMEOUT, end - self._clock())
+            if timeout <= 0:
+                break
             try:
-                async with self._session.get(
-                    url, timeout=aiohttp.ClientTimeout(total=DOWNLOAD_TIMEOUT)
-                ) as response:
-                    if response.status != 200:
-                        raise ImageDownloadFailed(
-                            f"download answered HTTP {response.status} (expired or missing)",
-                            status=response.status,
-                            request_id=request_id,
-                        )
-                    declared = response.content_length
-                    if declared is not None and declared > self._max_image_bytes:
-                        raise ImageDownloadFailed(
-                            f"image of {declared} bytes is over the cap", request_id=request_id
-                        )
-                    return await _read_capped(response, self._max_image_bytes, request_id)
+                return await self._fetch(url, request_id, timeout)
             except ImageDownloadFailed as exc:
                 if exc.status is None or exc.status < 500:
                     raise
@@ -237,20 +260,38 @@ class ImageClient:
                 last = ImageDownloadFailed(
                     f"download failed: {type(exc).__name__}", request_id=request_id
                 )
-        assert last is not None
         raise last
 
+    async def _fetch(self, url: str, request_id: str | None, limit: float) -> bytes:
+        # No Authorization header: the URL is signed, and the key must not go to another host.
+        async with self._session.get(url, timeout=aiohttp.ClientTimeout(total=limit)) as response:
+            if response.status != 200:
+                raise ImageDownloadFailed(
+                    f"download answered HTTP {response.status} (expired or missing)",
+                    status=response.status,
+                    request_id=request_id,
+                )
+            declared = response.content_length
+            if declared is not None and declared > self._max_image_bytes:
+                raise ImageDownloadFailed(
+                    f"image of {declared} bytes is over the cap", request_id=request_id
+                )
+            data = await _read_capped(response, self._max_image_bytes)
+            if data is None:
+                raise ImageDownloadFailed(
+                    f"image is over the {self._max_image_bytes}-byte cap", request_id=request_id
+                )
+            return data
 
-async def _read_capped(
-    response: aiohttp.ClientResponse, cap: int, request_id: str | None = None
-) -> bytes:
-    """Read the body, refusing to hold more than ``cap`` bytes in memory."""
+
+async def _read_capped(response: aiohttp.ClientResponse, cap: int) -> bytes | None:
+    """The body, or None as soon as it grows past ``cap`` bytes (never held in memory)."""
     chunks: list[bytes] = []
     size = 0
     async for chunk in response.content.iter_chunked(256 * 1024):
         size += len(chunk)
         if size > cap:
-            raise ImageDownloadFailed(f"body is over the {cap}-byte cap", request_id=request_id)
+            return None
         chunks.append(chunk)
     return b"".join(chunks)
 

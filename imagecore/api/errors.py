@@ -1,23 +1,41 @@
-"""Error classes for everything that can go wrong between a prompt and an image.
+"""The exceptions of the image API client: what kind of trouble it was, and so whether
+another attempt can help.
 
-The classes say what kind of trouble it is (and so whether a retry can help); the
-sentences members read live next to the cog. ``detail`` is for the owner's logs.
+The classes only; reading an error answer into one of them lives in
+:mod:`imagecore.api.answers`. The sentences members read live next to the cog; ``detail``
+is for the owner's logs. ``retryable`` is the client's rule for a new attempt, ``outcome``
+the word an :class:`~imagecore.api.attempts.Attempt` records::
+
+    ImageAPIError                 (outcome)        retried?
+    ├── ContentRejected           refused          no
+    ├── BadRequest                refused          no
+    ├── AuthFailed                refused          no
+    ├── BillingProblem            refused          no
+    ├── Throttled                 throttled        yes, after Retry-After / backoff
+    ├── ServerError               server_error     yes (5xx, 408: not billed)
+    ├── RequestTimedOut           timeout          no: the provider may still make it
+    ├── ServiceUnreachable        unreachable      yes: the request was never sent
+    │   └── ConnectionLost        disconnected     no: the request may have arrived
+    ├── MalformedAnswer           malformed        no
+    └── ImageDownloadFailed       download_failed  no (the download itself is retried once)
+
+Every error ``ImageClient.generate`` raises carries ``attempts``: the tuple of
+:class:`~imagecore.api.attempts.Attempt` it made, so the caller can store what was paid for.
 """
 
 from __future__ import annotations
 
-import json
-import re
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from imagecore.api.attempts import Attempt
 
 __all__ = [
     "AuthFailed",
     "BadRequest",
     "BillingProblem",
+    "ConnectionLost",
     "ContentRejected",
-    "ErrorInfo",
     "ImageAPIError",
     "ImageDownloadFailed",
     "MalformedAnswer",
@@ -25,9 +43,6 @@ __all__ = [
     "ServerError",
     "ServiceUnreachable",
     "Throttled",
-    "classify_error",
-    "parse_error_body",
-    "parse_retry_after",
 ]
 
 
@@ -35,6 +50,7 @@ class ImageAPIError(Exception):
     """Base class. ``retryable`` tells the client whether another attempt may succeed."""
 
     retryable = False
+    outcome = "error"
 
     def __init__(
         self,
@@ -51,6 +67,8 @@ class ImageAPIError(Exception):
         self.code = code
         self.request_id = request_id
         self.retry_after = retry_after
+        # Set by ImageClient.generate on the way out: every attempt made for the call.
+        self.attempts: tuple[Attempt, ...] = ()
 
     def log_line(self) -> str:
         """One line for the owner: class, HTTP status, provider code, request id, message."""
@@ -63,168 +81,85 @@ class ImageAPIError(Exception):
 class ContentRejected(ImageAPIError):
     """The provider's moderation refused the prompt or the image it made."""
 
+    outcome = "refused"
+
 
 class BadRequest(ImageAPIError):
     """The provider refused the parameters (unknown model, bad size, ...): a setup problem."""
+
+    outcome = "refused"
 
 
 class AuthFailed(ImageAPIError):
     """The API key is wrong, or the account may not use this model."""
 
+    outcome = "refused"
+
 
 class BillingProblem(ImageAPIError):
     """The account is in arrears or its quota is used up: no retry helps until the owner acts."""
+
+    outcome = "refused"
 
 
 class Throttled(ImageAPIError):
     """Too many requests right now; retry after a pause."""
 
     retryable = True
+    outcome = "throttled"
 
 
 class ServerError(ImageAPIError):
-    """The provider failed (5xx, 408); another attempt often works."""
+    """The provider answered that it failed (5xx, 408); another attempt often works."""
 
     retryable = True
+    outcome = "server_error"
 
 
 class RequestTimedOut(ImageAPIError):
-    """No answer within IMAGE_API_TIMEOUT."""
+    """No answer within IMAGE_API_TIMEOUT, or no time left in the call's budget.
 
-    retryable = True
+    Not retried: the provider may still be making (and billing) the abandoned image."""
+
+    outcome = "timeout"
 
 
 class ServiceUnreachable(ImageAPIError):
-    """The connection failed before any answer (DNS, refused, reset)."""
+    """The connection failed before the request was sent (DNS, refused, connect timeout)."""
 
     retryable = True
+    outcome = "unreachable"
+
+
+class ConnectionLost(ServiceUnreachable):
+    """The connection broke after the request was sent (reset, disconnect mid-answer).
+
+    Not retried, unlike its parent: the provider may have received it and be billing it."""
+
+    retryable = False
+    outcome = "disconnected"
 
 
 class MalformedAnswer(ImageAPIError):
     """A 200 answer the bot cannot use: not JSON, no data, no image in it."""
 
-
-class ImageDownloadFailed(MalformedAnswer):
-    """The result URL could not be fetched (expired, too large, not an image)."""
+    outcome = "malformed"
 
 
-@dataclass(frozen=True, slots=True)
-class ErrorInfo:
-    code: str | None
-    message: str
-    request_id: str | None
+class ImageDownloadFailed(ImageAPIError):
+    """The image was made but its URL could not be fetched (expired, too large, failed)."""
+
+    outcome = "download_failed"
 
 
-def parse_error_body(text: str) -> ErrorInfo:
-    """Read both error shapes: DashScope's ``{code, message, request_id}`` and the
-    OpenAI-style relay's ``{error: {message, type, code}}``."""
-    try:
-        body = json.loads(text)
-    except ValueError:
-        return ErrorInfo(None, _squash(text), None)
-    if not isinstance(body, dict):
-        return ErrorInfo(None, _squash(text), None)
-    request_id = _str(body.get("request_id"))
-    error = body.get("error")
-    if isinstance(error, dict):
-        code = _str(error.get("code")) or _str(error.get("type"))
-        return ErrorInfo(code, _str(error.get("message")) or "", request_id)
-    if isinstance(error, str):
-        return ErrorInfo(_str(body.get("code")), error, request_id)
-    return ErrorInfo(_str(body.get("code")), _str(body.get("message")) or "", request_id)
+# The answer-reading helpers used to live here; old imports keep working for now.
+_MOVED = frozenset({"ErrorInfo", "classify_error", "parse_error_body", "parse_retry_after"})
 
 
-def _str(value: object) -> str | None:
-    if value is None or value == "":
-        return None
-    return str(value)
+def __getattr__(name: str) -> Any:
+    # Lazy, because imagecore.api.answers imports this module.
+    if name in _MOVED:
+        from imagecore.api import answers
 
-
-def _squash(text: str) -> str:
-    # HTML error pages from proxies: keep the log line short and on one line.
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", text)).strip()[:300]
-
-
-CONTENT_CODES = frozenset(
-    {"DataInspectionFailed", "IPInfringementSuspect", "data_inspection_failed"}
-)
-CONTENT_TEXT = re.compile(
-    r"inappropriate content|data inspection|ip infringement|content[ _]policy|"
-    r"sensitive (content|words)|green net|risk control",
-    re.IGNORECASE,
-)
-BILLING_CODES = frozenset(
-    {
-        "Arrearage",
-        "BillOverdue",
-        "Throttling.AllocationQuota",
-        "AllocationQuota.FreeTierOnly",
-        "insufficient_quota",
-        "insufficient_user_quota",
-        "pre_consume_token_quota_failed",
-    }
-)
-BILLING_TEXT = re.compile(
-    r"arrear|good standing|overdue|allocated quota|free tier|insufficient[\w ]*quota|"
-    r"quota (is )?(exhausted|exceeded|used up)|balance|余额|欠费",
-    re.IGNORECASE,
-)
-AUTH_TEXT = re.compile(r"api[- _]?key|unauthori[sz]ed|access denied|forbidden|无效的令牌", re.I)
-
-
-def classify_error(
-    status: int,
-    text: str,
-    *,
-    retry_after: float | None = None,
-    header_request_id: str | None = None,
-) -> ImageAPIError:
-    """Turn a non-200 answer into the error class that says what to do about it.
-
-    The relay drops DashScope's codes, so the HTTP status and the message text decide too.
-    """
-    info = parse_error_body(text)
-    code, message = info.code, info.message or f"HTTP {status}"
-    kwargs = {
-        "status": status,
-        "code": code,
-        "request_id": info.request_id or header_request_id,
-        "retry_after": retry_after,
-    }
-    if code in CONTENT_CODES or (status == 400 and CONTENT_TEXT.search(message)):
-        return ContentRejected(message, **kwargs)
-    if code in BILLING_CODES or (status in (400, 402, 403, 429) and BILLING_TEXT.search(message)):
-        return BillingProblem(message, **kwargs)
-    if status == 402:
-        return BillingProblem(message, **kwargs)
-    if status in (401, 403) or (code or "").startswith(("InvalidApiKey", "AccessDenied")):
-        return AuthFailed(message, **kwargs)
-    if status == 429 or (code or "").startswith("Throttling"):
-        return Throttled(message, **kwargs)
-    if status == 408 or status >= 500:
-        return ServerError(message, **kwargs)
-    if status == 400 and AUTH_TEXT.search(message) and "key" in message.lower():
-        return AuthFailed(message, **kwargs)
-    if 400 <= status < 500:
-        return BadRequest(message, **kwargs)
-    return MalformedAnswer(f"unexpected HTTP {status}: {message}", **kwargs)
-
-
-def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
-    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date)."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        seconds = float(value)
-    except ValueError:
-        try:
-            when = parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            return None
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=UTC)
-        seconds = (when - (now or datetime.now(UTC))).total_seconds()
-    if seconds != seconds:  # NaN
-        return None
-    return max(0.0, min(seconds, 900.0))
+        return getattr(answers, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

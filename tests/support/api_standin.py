@@ -13,6 +13,7 @@ import io
 import json
 import logging
 import random
+import socket
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -48,7 +49,9 @@ def make_png(width: int = 64, height: int = 64, *, noise: bool = False, seed: in
 @dataclass
 class Reply:
     """One scripted answer. ``kind``: url, b64, error, hang, html, not_json, empty, expired_url,
-    no_image."""
+    no_image; disconnect (the request is read, then the connection dropped without an answer),
+    cut (a 200 whose body stops half-way, then the connection is dropped). ``headers`` go
+    with every kind of answer (e.g. ``x-request-id``)."""
 
     kind: str = "url"
     status: int = 200
@@ -59,8 +62,10 @@ class Reply:
     image: bytes | None = None
 
     @classmethod
-    def dashscope_error(cls, status: int, code: str, message: str, **kw: Any) -> Reply:
-        body = {"code": code, "message": message, "request_id": "req-0123-abcd"}
+    def dashscope_error(
+        cls, status: int, code: str, message: str, *, request_id: str = "req-0123-abcd", **kw: Any
+    ) -> Reply:
+        body = {"code": code, "message": message, "request_id": request_id}
         return cls(kind="error", status=status, body=body, **kw)
 
     @classmethod
@@ -88,7 +93,10 @@ class APIStandIn:
         latency: float = 0.0,
         concurrency_cap: int | None = None,
         image: bytes | None = None,
+        sock: socket.socket | None = None,
     ) -> None:
+        """``sock``: serve on this bound socket instead of a fresh port. Until the stand-in is
+        entered nothing listens on it, so connections to its port are refused."""
         self.api_key = api_key
         self.latency = latency
         self.concurrency_cap = concurrency_cap
@@ -104,6 +112,7 @@ class APIStandIn:
         self._files: dict[str, bytes] = {}
         self._expired: set[str] = set()
         self._runner: web.AppRunner | None = None
+        self._sock = sock
         self.base_url = ""
 
     async def __aenter__(self) -> APIStandIn:
@@ -113,7 +122,11 @@ class APIStandIn:
         # Short shutdown: a deliberately hanging handler must not hold up teardown.
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.2)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site: web.BaseSite
+        if self._sock is not None:
+            site = web.SockSite(self._runner, self._sock)
+        else:
+            site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
         port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         self.base_url = f"http://127.0.0.1:{port}/v1"
@@ -176,9 +189,24 @@ class APIStandIn:
             await asyncio.sleep(self.latency + reply.seconds)
             if reply.kind == "hang":
                 await asyncio.sleep(3600)
+            if reply.kind in ("disconnect", "cut"):
+                return await self._drop(request, reply)
             return self._reply(reply)
         finally:
             self.in_flight -= 1
+
+    async def _drop(self, request: web.Request, reply: Reply) -> web.StreamResponse:
+        """Break the connection after the request arrived: before any answer, or half-way
+        through a 200 whose image the provider has made (and billed)."""
+        response = web.StreamResponse(status=200, headers=reply.headers)
+        if reply.kind == "cut":
+            response.content_length = 1000
+            response.content_type = "application/json"
+            await response.prepare(request)
+            await response.write(b'{"created": 1, "data": [{"url": "')
+        assert request.transport is not None
+        request.transport.abort()
+        return response
 
     def _reply(self, reply: Reply) -> web.StreamResponse:
         image = reply.image if reply.image is not None else self.image
@@ -196,11 +224,16 @@ class APIStandIn:
                     headers=reply.headers,
                 )
             case "not_json":
-                return web.Response(status=200, text="<html>OK</html>", content_type="text/html")
+                return web.Response(
+                    status=200,
+                    text="<html>OK</html>",
+                    content_type="text/html",
+                    headers=reply.headers,
+                )
             case "empty":
-                return _json(200, {"created": int(time.time()), "data": []})
+                return _json(200, {"created": int(time.time()), "data": []}, reply.headers)
             case "no_image":
-                return _json(200, {"created": int(time.time()), "data": [item]})
+                return _json(200, {"created": int(time.time()), "data": [item]}, reply.headers)
             case "b64":
                 item["b64_json"] = base64.b64encode(image).decode()
             case "url" | "expired_url":
@@ -214,7 +247,7 @@ class APIStandIn:
         self.served_images.append(image)
         answer = {"created": int(time.time()), "data": [item]}
         jsonschema.validate(answer, SCHEMA["response_200"])
-        return _json(200, answer)
+        return _json(200, answer, reply.headers)
 
     async def _file(self, request: web.Request) -> web.StreamResponse:
         name = request.match_info["name"]
