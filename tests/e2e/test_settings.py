@@ -18,6 +18,7 @@ from tests.support.api_standin import Reply
 from tests.support.bot_harness import Harness, harness
 from tests.support.discord_standin import MissingCommandPermissions, permissions
 from tests.support.tcp_proxy import TCPProxy
+from tests.support.waiting import until
 
 MANAGE_GUILD = permissions.MANAGE_GUILD
 
@@ -376,7 +377,9 @@ async def test_a_role_deleted_meanwhile_is_refused_and_nothing_changes(h):
             "GUILD_ROLE_DELETE", {"guild_id": str(h.guild.id), "role_id": str(ghosts.id)}
         )
     )
-    await asyncio.sleep(0.1)
+    guild = h.bot.get_guild(h.guild.id)
+    assert guild is not None
+    await until(lambda: guild.get_role(ghosts.id) is None, what="the bot forgetting the role")
     record = await settings(h, "limits", exempt_role=ghosts)
     assert "no longer" in reply(record)
     assert (await h.bot.storage.guild_settings(h.guild.id)).exempt_role_id is None
@@ -415,9 +418,10 @@ async def test_history_older_than_history_days_is_purged(tmp_path):
             )
         await storage.close()
         await idle.start_bot(HISTORY_DAYS="2")
-        for _ in range(50):
-            jobs = await idle.bot.storage.recent_jobs(user_id=idle.alice.user.id)
-            if len(jobs) == 1:
-                break
-            await asyncio.sleep(0.05)
+
+        async def purged() -> bool:
+            return len(await idle.bot.storage.recent_jobs(user_id=idle.alice.user.id)) == 1
+
+        await until(purged, what="the start-up purge")
+        jobs = await idle.bot.storage.recent_jobs(user_id=idle.alice.user.id)
         assert [job.created_at > old for job in jobs] == [True]

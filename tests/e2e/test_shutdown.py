@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 
 from cogs.utils.sentences import DROPPED, RESTARTING
@@ -12,13 +11,7 @@ from tests.support.api_standin import APIStandIn
 from tests.support.bot_harness import BOT_TOKEN
 from tests.support.bot_subprocess import BotProcess
 from tests.support.discord_standin import DiscordStandIn
-
-
-async def until(condition, limit: float = 10.0) -> None:
-    # Polling: the condition lives in a stand-in that has no event for it.
-    async with asyncio.timeout(limit):
-        while not condition():  # noqa: ASYNC110
-            await asyncio.sleep(0.02)
+from tests.support.waiting import until
 
 
 def private_texts(record) -> list[str]:
@@ -46,7 +39,10 @@ async def test_sigterm_finishes_the_running_image_tells_the_queue_and_exits_0(tm
             )
 
         bot.terminate()
-        await asyncio.sleep(0.3)
+        # Queued members are told first thing in a shutdown: once they have been, the
+        # bot is refusing new work.
+        for record in queued:
+            await record.wait_for(lambda r: DROPPED in private_texts(r), timeout=10)
         newcomer = await discord_api.invoke(guild, channel, members[3], "imagine", prompt="new")
         code = await bot.wait()
 
