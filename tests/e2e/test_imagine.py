@@ -27,6 +27,7 @@ from tests.support.api_standin import Reply, make_png
 from tests.support.bot_harness import Harness, harness
 from tests.support.discord_standin import DiscordSpec, permissions
 from tests.support.discord_standin.spec import VENDORED_SPEC
+from tests.support.waiting import until
 
 DEFERRED_CHANNEL_MESSAGE = 5
 PRIVILEGED_INTENTS = (1 << 1) | (1 << 8) | (1 << 15)  # members, presences, message content
@@ -271,7 +272,6 @@ RETRIED_CASES = [
     ),
     (Reply.dashscope_error(500, "InternalError", "An internal error has occured."), ServerError),
     (Reply(kind="html", status=502), ServerError),
-    (Reply(kind="hang"), RequestTimedOut),
 ]
 
 
@@ -299,6 +299,18 @@ async def test_transient_errors_are_retried_then_explained(h, reply, error_class
     assert posted_image(await outcome(await h.imagine(user=h.bob)))
 
 
+async def test_a_request_left_unanswered_is_not_sent_again(h, caplog):
+    # The provider may still be making (and billing) the first image: a resend could
+    # charge twice.
+    await h.restart_bot(IMAGE_API_TIMEOUT="1")
+    h.api.queue(Reply(kind="hang"))
+    record = await outcome(await h.imagine(), within=20)
+    assert private_text(record) == sentence_for(RequestTimedOut("x"))
+    assert h.api.generation_calls == 1
+    assert "not sent again" in caplog.text
+    assert posted_image(await outcome(await h.imagine(user=h.bob)))
+
+
 async def test_keys_and_tokens_never_reach_discord_or_the_log(h, caplog):
     h.api.queue(Reply.dashscope_error(401, "InvalidApiKey", "Invalid API-key provided."))
     await outcome(await h.imagine())
@@ -312,12 +324,14 @@ async def queued_behind_another(h: Harness, *, latency: float):
     await h.restart_bot(IMAGE_API_CONCURRENCY="1")
     h.api.latency = latency
     first = await h.imagine(user=h.bob, prompt="first")
-    await asyncio.sleep(0.1)
+    await until(lambda: h.api.generation_calls == 1, what="the first job reaching the API")
     second = await h.imagine(prompt="second")
-    await second.wait_for(
-        lambda r: r.original is not None and r.original.content.startswith("Queued")
-    )
+    await second.wait_for(shows_queued)
     return first, second
+
+
+def shows_queued(record) -> bool:
+    return record.original is not None and record.original.content.startswith("Queued")
 
 
 # -- the queue ------------------------------------------------------------------------
@@ -335,10 +349,13 @@ async def test_queued_jobs_show_their_place_and_can_be_cancelled_by_the_requeste
     assert owner.ephemeral and owner.original.content.startswith("Cancelled")
     await second.wait_for(lambda r: r.original.deleted)
     await outcome(first)
-    await asyncio.sleep(0.2)
-    assert h.api.generation_calls == 1  # the cancelled job never reached the API
+    # The queue is first come, first served: had the cancelled job stayed in it, it
+    # would reach the API before this later one.
+    await outcome(await h.imagine(user=h.bob, prompt="third"))
+    # The cancelled job never reached the API.
     assert [r.body["input"]["messages"][0]["content"][0]["text"] for r in h.api.requests] == [
-        "first"
+        "first",
+        "third",
     ]
 
 
@@ -348,11 +365,7 @@ async def test_cancel_after_the_job_started_is_refused_plainly(h):
     (custom_id,) = message.custom_ids
     stale_button = list(message.components)
     # Started: its request has reached the image API.
-    for _ in range(100):
-        if h.api.generation_calls == 2:
-            break
-        await asyncio.sleep(0.02)
-    assert h.api.generation_calls == 2
+    await until(lambda: h.api.generation_calls == 2, what="the second job reaching the API")
     message.components = stale_button  # a client that has not refreshed yet
     late = await h.discord.click(message, custom_id, h.alice)
     await late.wait_done()
@@ -396,9 +409,8 @@ async def test_imagine_queue_shows_your_jobs(h):
     await h.restart_bot(IMAGE_API_CONCURRENCY="1")
     h.api.latency = 0.6
     await h.imagine(user=h.bob, prompt="first")
-    await asyncio.sleep(0.1)
-    await h.imagine(prompt="second")
-    await asyncio.sleep(0.1)
+    await until(lambda: h.api.generation_calls == 1, what="the first job reaching the API")
+    await (await h.imagine(prompt="second")).wait_for(shows_queued)
     status = await h.discord.invoke(h.guild, h.channel, h.alice, "imagine-queue")
     await status.wait_done()
     assert status.ephemeral
@@ -419,9 +431,9 @@ async def test_status_edits_come_at_most_every_two_seconds(h):
     await h.restart_bot(IMAGE_API_CONCURRENCY="1")
     h.api.latency = 2.2
     await h.imagine(user=h.bob, prompt="first")
-    await asyncio.sleep(0.1)
-    await h.imagine(user=h.discord.add_member(h.guild, name="carol"), prompt="second")
-    await asyncio.sleep(0.1)
+    await until(lambda: h.api.generation_calls == 1, what="the first job reaching the API")
+    carol = h.discord.add_member(h.guild, name="carol")
+    await (await h.imagine(user=carol, prompt="second")).wait_for(shows_queued)
     third = await h.imagine(prompt="third")
     await outcome(third, within=15)
     history = third.original.history
