@@ -7,10 +7,33 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from imagecore.policy.blocked_words import first_match
+from imagecore.policy.blocked_words import BlockedWords, Verdict
 from imagecore.policy.guild_settings import GuildSettings
+from imagecore.policy.limits import EffectiveLimits
+from imagecore.policy.rule_book import RuleBook
 
-__all__ = ["Refusal", "RequestContext", "check_admission", "next_reset", "utc_day"]
+__all__ = [
+    "REFUSAL_KINDS",
+    "Admission",
+    "Refusal",
+    "RequestContext",
+    "check_admission",
+    "decide",
+    "next_reset",
+    "utc_day",
+]
+
+# "unchecked": the blocked-word rules could not all be tried on the prompt in time (or a
+# stored rule is broken), so it is refused rather than let through unchecked.
+REFUSAL_KINDS = (
+    "channel",
+    "role",
+    "blocked_word",
+    "unchecked",
+    "cooldown",
+    "user_daily",
+    "guild_daily",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,7 +52,7 @@ class RequestContext:
 
 @dataclass(frozen=True, slots=True)
 class Refusal:
-    kind: str  # channel, role, blocked_word, cooldown, user_daily, guild_daily
+    kind: str  # one of REFUSAL_KINDS
     detail: str  # the rule, the wait, the limit: for the member's sentence and the log
     retry_at: float | None = None  # Unix time when asking again can work
 
@@ -44,27 +67,78 @@ def next_reset(now: float) -> float:
     return datetime(tomorrow.year, tomorrow.month, tomorrow.day, tzinfo=UTC).timestamp()
 
 
-def check_admission(settings: GuildSettings, ctx: RequestContext) -> Refusal | None:
-    """The first rule the request breaks, or None. Order: where, who, what, how often."""
+def _where_and_who(settings: GuildSettings, ctx: RequestContext) -> Refusal | None:
     if settings.allowed_channel_ids and ctx.channel_id not in settings.allowed_channel_ids:
         return Refusal("channel", ",".join(map(str, settings.allowed_channel_ids)))
     if settings.allowed_role_ids and not set(settings.allowed_role_ids) & set(ctx.role_ids):
         return Refusal("role", ",".join(map(str, settings.allowed_role_ids)))
-    rule = first_match(settings.blocked_words, ctx.prompt, ctx.negative_prompt)
-    if rule is not None:
-        return Refusal("blocked_word", rule)
-    # The exempt role skips the per-member limits; the server's own cap still holds,
+    return None
+
+
+def _how_often(limits: EffectiveLimits, ctx: RequestContext) -> Refusal | None:
+    # An exempt member's limits arrive already lifted; the server's cap still holds,
     # because that one protects what the owner pays.
-    exempt = settings.exempt_role_id is not None and settings.exempt_role_id in ctx.role_ids
-    if not exempt:
-        cooldown = settings.cooldown_seconds or 0
-        if cooldown and ctx.last_job_at is not None and ctx.now < ctx.last_job_at + cooldown:
-            return Refusal("cooldown", str(cooldown), retry_at=ctx.last_job_at + cooldown)
-        user_limit = settings.user_daily_images
-        # Images still in the queue will count once delivered: count them now.
-        if user_limit is not None and ctx.user_today + ctx.pending >= user_limit:
-            return Refusal("user_daily", str(user_limit), retry_at=next_reset(ctx.now))
-    guild_limit = settings.guild_daily_images
+    cooldown = limits.cooldown_seconds
+    if cooldown and ctx.last_job_at is not None and ctx.now < ctx.last_job_at + cooldown:
+        return Refusal("cooldown", str(cooldown), retry_at=ctx.last_job_at + cooldown)
+    user_limit = limits.user_daily_images
+    # Images still in the queue will count once delivered: count them now.
+    if user_limit is not None and ctx.user_today + ctx.pending >= user_limit:
+        return Refusal("user_daily", str(user_limit), retry_at=next_reset(ctx.now))
+    guild_limit = limits.guild_daily_images
     if ctx.guild_id is not None and guild_limit is not None and ctx.guild_today >= guild_limit:
         return Refusal("guild_daily", str(guild_limit), retry_at=next_reset(ctx.now))
     return None
+
+
+def _what(verdict: Verdict) -> Refusal | None:
+    if verdict.kind == "blocked":
+        return Refusal("blocked_word", verdict.detail)
+    if verdict.kind == "unchecked":
+        return Refusal("unchecked", verdict.detail)
+    return None
+
+
+def decide(
+    settings: GuildSettings, limits: EffectiveLimits, ctx: RequestContext, verdict: Verdict
+) -> Refusal | None:
+    """The first rule the request breaks, or None, once the blocked-word verdict is known.
+    Order: where, who, what, how often."""
+    return _where_and_who(settings, ctx) or _what(verdict) or _how_often(limits, ctx)
+
+
+class Admission:
+    """Admission for every server: owns the compiled blocked-word rules (one entry per
+    server), so keep one for the bot's lifetime."""
+
+    def __init__(self, rule_book: RuleBook | None = None) -> None:
+        self.rule_book = rule_book if rule_book is not None else RuleBook()
+
+    async def check(
+        self, settings: GuildSettings, limits: EffectiveLimits, ctx: RequestContext
+    ) -> Refusal | None:
+        """The first rule the request breaks, or None. The prompt is matched in a worker
+        thread, and only if the channel and role rules let it through."""
+        early = _where_and_who(settings, ctx)
+        if early is not None:
+            return early
+        verdict = await self.rule_book.check(
+            ctx.guild_id, settings.blocked_words, ctx.prompt, ctx.negative_prompt
+        )
+        return decide(settings, limits, ctx, verdict)
+
+
+def check_admission(settings: GuildSettings, ctx: RequestContext) -> Refusal | None:
+    """The old synchronous form, for callers not yet moved to ``Admission.check``: it
+    matches on the calling thread and compiles on every call. ``settings`` carries the
+    limits already merged (``BotDefaults.limits_for``)."""
+    exempt = settings.exempt_role_id is not None and settings.exempt_role_id in ctx.role_ids
+    limits = EffectiveLimits(
+        cooldown_seconds=0 if exempt else settings.cooldown_seconds or 0,
+        max_pending_per_user=settings.max_pending_per_user or 0,
+        user_daily_images=None if exempt else settings.user_daily_images,
+        guild_daily_images=settings.guild_daily_images,
+        exempt=exempt,
+    )
+    verdict = BlockedWords.compile(settings.blocked_words).match(ctx.prompt, ctx.negative_prompt)
+    return decide(settings, limits, ctx, verdict)

@@ -1,39 +1,44 @@
 """Moderators' blocked-word rules: whole words, or ``re:`` regular expressions.
 
 Patterns come from moderators, so each runs with a time limit (the ``regex`` module's
-``timeout``) and is tried on a hostile input when it is added: no rule can hang the bot.
+``timeout``) and is tried on hostile inputs when it is added. A prompt the rules could not
+all be tried on is never let through: the verdict says so, and admission refuses it.
 """
 
 from __future__ import annotations
 
-import functools
 import logging
 import time
 from dataclasses import dataclass
+from typing import Literal
 
 import regex
 
 __all__ = [
+    "CLEAR",
     "MAX_RULES",
     "MAX_RULE_LENGTH",
     "BlockedRule",
+    "BlockedWords",
     "InvalidRule",
+    "Verdict",
     "compile_rule",
-    "first_match",
 ]
 
 log = logging.getLogger(__name__)
 
 MAX_RULE_LENGTH = 100
 MAX_RULES = 100
-MATCH_TIMEOUT = 0.05  # seconds per rule per prompt
-TOTAL_BUDGET = 0.2  # seconds for all rules on one request
+MATCH_TIMEOUT = 0.05  # seconds per rule per text
+TOTAL_BUDGET = 0.2  # seconds for all regular expressions on one request
+COMPILE_LIMIT = 0.05  # seconds a new rule may take to compile: (?:a{1000}){1000} takes 0.4
 PROBES = (
     "a" * 800 + "!",
     "ab" * 400 + "!",
     " " * 800 + "!",
     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" * 25 + "\n",
 )
+FLAGS = regex.IGNORECASE | regex.VERSION0
 
 
 class InvalidRule(ValueError):
@@ -45,63 +50,115 @@ class BlockedRule:
     text: str  # as the moderator entered it, e.g. "gore" or "re:^nsfw"
     pattern: regex.Pattern[str]
 
+    @property
+    def is_regex(self) -> bool:
+        return self.text.startswith("re:")
 
-def compile_rule(text: str) -> BlockedRule:
+
+def _parse(text: str) -> BlockedRule:
+    """Compile one rule without trying it on the probes (those are for new rules)."""
     text = text.strip()
     if not text or text == "re:":
         raise InvalidRule("The rule is empty.")
     if len(text) > MAX_RULE_LENGTH:
         raise InvalidRule(f"A rule may be at most {MAX_RULE_LENGTH} characters.")
     if text.startswith("re:"):
-        source = text[3:]
         try:
-            pattern = regex.compile(source, regex.IGNORECASE | regex.VERSION0)
+            pattern = regex.compile(text[3:], FLAGS)
         except (regex.error, OverflowError, RecursionError) as exc:
             raise InvalidRule(f"That regular expression is not valid: {exc}.") from None
-        for probe in PROBES:
-            try:
-                pattern.search(probe, timeout=MATCH_TIMEOUT)
-            except TimeoutError:
-                raise InvalidRule(
-                    "That regular expression is too slow on long prompts; simplify it "
-                    "(nested repeats such as (a+)+ are the usual cause)."
-                ) from None
-        if pattern.search(""):
-            raise InvalidRule("That regular expression matches every prompt.")
     else:
-        # Whole words: not inside a longer word, case-insensitive.
+        # Whole words: not inside a longer word, case-insensitive. A literal with two
+        # lookarounds is linear in the prompt: it cannot run away.
         pattern = regex.compile(r"(?<!\w)" + regex.escape(text) + r"(?!\w)", regex.IGNORECASE)
     return BlockedRule(text, pattern)
 
 
-@functools.lru_cache(maxsize=2048)
-def _cached_rule(text: str) -> BlockedRule:
-    # Rules are checked on every /imagine; compiling and probing them once is enough.
-    return compile_rule(text)
-
-
-def first_match(rules: tuple[str, ...], *texts: str) -> str | None:
-    """The first rule that matches any of ``texts``, as the moderator wrote it.
-
-    All rules together get TOTAL_BUDGET seconds: this runs on the event loop, which
-    serves every member, and a crafted prompt must not stall it.
-    """
-    deadline = time.monotonic() + TOTAL_BUDGET
-    for text in rules:
+def compile_rule(text: str) -> BlockedRule:
+    """A new rule, checked before it is stored: valid, quick to build, quick on long
+    prompts, and not matching everything. Blocks for up to ~0.3 s: call it off the loop."""
+    started = time.monotonic()
+    rule = _parse(text)
+    if not rule.is_regex:
+        return rule
+    if time.monotonic() - started > COMPILE_LIMIT:
+        raise InvalidRule("That regular expression is too complex; simplify it.")
+    for probe in PROBES:
         try:
-            rule = _cached_rule(text)
-        except InvalidRule:
-            log.warning("skipping an invalid blocked-word rule %r", text)
-            continue
-        for candidate in texts:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                log.warning("blocked-word rules ran out of time; the rest were skipped")
-                return None
+            rule.pattern.search(probe, timeout=MATCH_TIMEOUT)
+        except TimeoutError:
+            raise InvalidRule(
+                "That regular expression is too slow on long prompts; simplify it "
+                "(nested repeats such as (a+)+ are the usual cause)."
+            ) from None
+    if rule.pattern.search(""):
+        raise InvalidRule("That regular expression matches every prompt.")
+    return rule
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """What the rules say about a prompt: ``clear``, ``blocked`` (``detail`` is the rule as
+    the moderator wrote it) or ``unchecked`` (``detail`` says why, for the moderators' log)."""
+
+    kind: Literal["clear", "blocked", "unchecked"]
+    detail: str = ""
+
+
+CLEAR = Verdict("clear")
+
+
+@dataclass(frozen=True, slots=True)
+class BlockedWords:
+    """One server's rules, compiled once per settings value and then only matched."""
+
+    words: tuple[BlockedRule, ...] = ()
+    patterns: tuple[BlockedRule, ...] = ()
+    invalid: tuple[str, ...] = ()  # stored rules that no longer compile
+
+    @classmethod
+    def compile(cls, rules: tuple[str, ...]) -> BlockedWords:
+        """Can take a while for hostile patterns (no probes here, but compiling alone can
+        take 0.4 s): build it off the event loop."""
+        words, patterns, invalid = [], [], []
+        for text in rules:
             try:
-                if rule.pattern.search(candidate, timeout=min(MATCH_TIMEOUT, left)):
-                    return rule.text
-            except TimeoutError:
-                # Fail open: a slow rule must not block every prompt; moderators see it.
-                log.warning("blocked-word rule %r timed out; ignoring it for this prompt", text)
-    return None
+                rule = _parse(text)
+            except InvalidRule as exc:
+                log.warning("blocked-word rule %r is invalid: %s", text, exc)
+                invalid.append(text)
+                continue
+            (patterns if rule.is_regex else words).append(rule)
+        return cls(tuple(words), tuple(patterns), tuple(invalid))
+
+    def match(self, *texts: str) -> Verdict:
+        """Blocking: run it in a worker thread. Whole words first (they cannot time out), so
+        a plain rule refuses a prompt however slow the regular expressions are on it."""
+        for rule in self.words:
+            if any(rule.pattern.search(text) for text in texts):
+                return Verdict("blocked", rule.text)
+        unchecked = ""
+        deadline = time.monotonic() + TOTAL_BUDGET
+        for rule in self.patterns:
+            for text in texts:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    log.warning("blocked-word rules ran out of time on one prompt")
+                    return Verdict("unchecked", unchecked or "the rules ran out of time")
+                try:
+                    # concurrent=True releases the GIL while searching: the event loop
+                    # keeps serving everyone else while this thread works.
+                    found = rule.pattern.search(
+                        text, timeout=min(MATCH_TIMEOUT, left), concurrent=True
+                    )
+                except TimeoutError:
+                    log.warning("blocked-word rule %r timed out on one prompt", rule.text)
+                    unchecked = unchecked or f"rule “{rule.text}” timed out"
+                    continue
+                if found:
+                    return Verdict("blocked", rule.text)
+        if unchecked:
+            return Verdict("unchecked", unchecked)
+        if self.invalid:
+            return Verdict("unchecked", f"stored rule “{self.invalid[0]}” is invalid")
+        return CLEAR

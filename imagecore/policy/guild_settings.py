@@ -10,6 +10,9 @@ from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from imagecore.api.request import ImageRequest
+from imagecore.policy.limits import effective_limits
+from imagecore.policy.options import ImagineOptions
+from imagecore.policy.sizes import normalise_size
 
 __all__ = [
     "BotDefaults",
@@ -85,38 +88,42 @@ class BotDefaults:
     sizes: tuple[str, ...] = ()
 
     def limits_for(self, server: GuildSettings) -> GuildSettings:
-        """The server's settings with the bot's limits filled in where the server set none."""
+        """The old form of ``effective_limits``, kept until callers move: the server's
+        settings with the merged limits written in (before any exempt role)."""
+        limits = effective_limits(self, server, ())
         return server.with_changes(
-            cooldown_seconds=_first(server.cooldown_seconds, self.cooldown_seconds),
-            max_pending_per_user=_first(server.max_pending_per_user, self.max_pending_per_user),
-            user_daily_images=_first(server.user_daily_images, self.user_daily_images),
+            cooldown_seconds=limits.cooldown_seconds,
+            max_pending_per_user=limits.max_pending_per_user,
+            user_daily_images=limits.user_daily_images,
+            guild_daily_images=limits.guild_daily_images,
         )
 
     def resolve(
-        self,
-        server: GuildSettings,
-        *,
-        prompt: str,
-        negative_prompt: str | None,
-        size: str | None,
-        prompt_extend: bool | None,
-        watermark: bool | None,
-        seed: int | None,
+        self, server: GuildSettings, options: ImagineOptions | None = None, /, **keywords: Any
     ) -> ImageRequest:
         """The member's option > the server's default > the bot's default. A server default
-        the owner has since withdrawn (a size or model no longer offered) is skipped."""
+        the owner has since withdrawn (a size or model no longer offered) is skipped.
+
+        Raises ValueError with a member-readable reason (a size not offered, a prompt too
+        long...). The keyword form (``prompt=..., size=...``) is the old one, kept until
+        callers pass an ``ImagineOptions``."""
+        if options is None:
+            options = ImagineOptions(**keywords)
+        elif keywords:
+            raise TypeError("pass either an ImagineOptions or keywords, not both")
+        size = normalise_size(options.size, self.sizes) if options.size else None
         server_size = server.size if server.size in self.sizes else None
         server_model = server.model if server.model in self.models else None
         return ImageRequest(
-            prompt=prompt.strip(),
+            prompt=options.prompt.strip(),
             model=server_model or self.model,
             size=size or server_size or self.size,
-            prompt_extend=_first(prompt_extend, server.prompt_extend, self.prompt_extend),
-            watermark=_first(watermark, server.watermark, self.watermark),
+            prompt_extend=_first(options.prompt_extend, server.prompt_extend, self.prompt_extend),
+            watermark=_first(options.watermark, server.watermark, self.watermark),
             negative_prompt=(
-                negative_prompt or server.negative_prompt or self.negative_prompt
+                options.negative_prompt or server.negative_prompt or self.negative_prompt
             ).strip(),
-            seed=seed,
+            seed=options.seed,
         )
 
 

@@ -2,9 +2,28 @@
 
 from __future__ import annotations
 
-__all__ = ["size_label", "size_pixels"]
+import re
+from collections.abc import Collection
+
+__all__ = ["normalise_size", "size_label", "size_pixels"]
 
 COMMON_RATIOS = ((1, 1), (16, 9), (9, 16), (4, 3), (3, 4), (3, 2), (2, 3), (21, 9), (9, 21))
+
+# "1328x1328", "1328 * 1328", "1328 1328", and the multiplication sign: width, separator, height.
+SIZE_TEXT = re.compile(r"([0-9]{1,5})\s*[x×*]\s*([0-9]{1,5})|([0-9]{1,5})\s+([0-9]{1,5})", re.I)
+
+
+def normalise_size(text: str, offered: Collection[str]) -> str:
+    """A size as people type it → the API's ``W*H`` form, which must be one ``offered``.
+    Raises ValueError with a sentence for the member."""
+    found = SIZE_TEXT.fullmatch(text.strip())
+    if found is not None:
+        width, height = (int(g) for g in found.groups() if g is not None)
+        size = f"{width}*{height}"
+        if size in offered:
+            return size
+    choices = ", ".join(size_label(s) for s in offered) or "none"
+    raise ValueError(f"The size “{text.strip()}” is not offered here. Choose one of: {choices}.")
 
 
 def size_pixels(size: str) -> tuple[int, int]:

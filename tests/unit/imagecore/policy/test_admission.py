@@ -4,9 +4,18 @@ from datetime import UTC, datetime
 
 import pytest
 
-from imagecore.policy.admission import RequestContext, check_admission, next_reset, utc_day
-from imagecore.policy.blocked_words import InvalidRule, compile_rule, first_match
+from imagecore.policy.admission import (
+    Admission,
+    Refusal,
+    RequestContext,
+    check_admission,
+    next_reset,
+    utc_day,
+)
+from imagecore.policy.blocked_words import BlockedWords, InvalidRule, compile_rule
 from imagecore.policy.guild_settings import BotDefaults, GuildSettings
+from imagecore.policy.limits import effective_limits
+from imagecore.policy.options import ImagineOptions
 
 NOON = datetime(2026, 11, 25, 12, 0, tzinfo=UTC).timestamp()
 BOT = BotDefaults(
@@ -22,85 +31,87 @@ BOT = BotDefaults(
 
 
 def ctx(**overrides) -> RequestContext:
-    base = dict(
-        guild_id=1,
-        channel_id=10,
-        role_ids=[],
-        prompt="a cat",
-        negative_prompt="",
-        now=NOON,
-        last_job_at=None,
-        user_today=0,
-        guild_today=0,
-        pending=0,
-    )
+    base = {
+        "guild_id": 1,
+        "channel_id": 10,
+        "role_ids": [],
+        "prompt": "a cat",
+        "negative_prompt": "",
+        "now": NOON,
+        "last_job_at": None,
+        "user_today": 0,
+        "guild_today": 0,
+        "pending": 0,
+    }
     return RequestContext(**(base | overrides))
 
 
-def test_nothing_set_lets_everything_through():
-    assert check_admission(GuildSettings(), ctx()) is None
+async def admit(settings: GuildSettings, context: RequestContext) -> Refusal | None:
+    limits = effective_limits(BOT, settings, context.role_ids)
+    return await Admission().check(settings, limits, context)
 
 
-def test_channel_allow_list():
+async def test_nothing_set_lets_everything_through():
+    assert await admit(GuildSettings(), ctx()) is None
+
+
+async def test_channel_allow_list():
     settings = GuildSettings(allowed_channel_ids=(11, 12))
-    assert check_admission(settings, ctx()).kind == "channel"
-    assert check_admission(settings, ctx(channel_id=12)) is None
+    assert (await admit(settings, ctx())).kind == "channel"
+    assert await admit(settings, ctx(channel_id=12)) is None
 
 
-def test_role_allow_list():
+async def test_role_allow_list():
     settings = GuildSettings(allowed_role_ids=(5,))
-    assert check_admission(settings, ctx(role_ids=[4])).kind == "role"
-    assert check_admission(settings, ctx(role_ids=[4, 5])) is None
+    assert (await admit(settings, ctx(role_ids=[4]))).kind == "role"
+    assert await admit(settings, ctx(role_ids=[4, 5])) is None
 
 
-def test_blocked_words_name_the_rule_and_check_the_negative_prompt_too():
+async def test_blocked_words_name_the_rule_and_check_the_negative_prompt_too():
     settings = GuildSettings(blocked_words=("gore", "re:^nsfw"))
-    assert check_admission(settings, ctx(prompt="lots of GORE")).detail == "gore"
-    assert check_admission(settings, ctx(prompt="gorey")) is None  # whole words only
+    assert (await admit(settings, ctx(prompt="lots of GORE"))).detail == "gore"
+    assert await admit(settings, ctx(prompt="gorey")) is None  # whole words only
     assert (
-        check_admission(settings, ctx(prompt="x", negative_prompt="nsfw stuff")).detail
-        == "re:^nsfw"
-    )
+        await admit(settings, ctx(prompt="x", negative_prompt="nsfw stuff"))
+    ).detail == "re:^nsfw"
 
 
-def test_cooldown_and_its_exempt_role():
+async def test_cooldown_and_its_exempt_role():
     settings = GuildSettings(cooldown_seconds=30, exempt_role_id=7)
-    refusal = check_admission(settings, ctx(last_job_at=NOON - 10))
+    refusal = await admit(settings, ctx(last_job_at=NOON - 10))
     assert refusal.kind == "cooldown" and refusal.retry_at == NOON + 20
-    assert check_admission(settings, ctx(last_job_at=NOON - 31)) is None
-    assert check_admission(settings, ctx(last_job_at=NOON - 10, role_ids=[7])) is None
+    assert await admit(settings, ctx(last_job_at=NOON - 31)) is None
+    assert await admit(settings, ctx(last_job_at=NOON - 10, role_ids=[7])) is None
 
 
-def test_daily_limits_count_pending_jobs_and_reset_at_utc_midnight():
+async def test_daily_limits_count_pending_jobs_and_reset_at_utc_midnight():
     settings = GuildSettings(user_daily_images=5, guild_daily_images=100, exempt_role_id=7)
-    refusal = check_admission(settings, ctx(user_today=3, pending=2))
+    refusal = await admit(settings, ctx(user_today=3, pending=2))
     assert refusal.kind == "user_daily"
     assert refusal.retry_at == datetime(2026, 11, 26, tzinfo=UTC).timestamp()
-    assert check_admission(settings, ctx(user_today=3, pending=1)) is None
-    assert check_admission(settings, ctx(user_today=9, role_ids=[7])) is None
+    assert await admit(settings, ctx(user_today=3, pending=1)) is None
+    assert await admit(settings, ctx(user_today=9, role_ids=[7])) is None
     # The server's cap holds even for the exempt role: it is what the owner pays.
-    assert check_admission(settings, ctx(guild_today=100, role_ids=[7])).kind == "guild_daily"
+    assert (await admit(settings, ctx(guild_today=100, role_ids=[7]))).kind == "guild_daily"
 
 
 def test_bot_limits_apply_where_the_server_set_none():
-    limits = BOT.limits_for(GuildSettings())
+    limits = effective_limits(BOT, GuildSettings(), ())
     assert limits.max_pending_per_user == 3
-    assert BOT.limits_for(GuildSettings(max_pending_per_user=9)).max_pending_per_user == 9
+    # A server can only lower the bot's pending limit: the queue enforces the bot's anyway.
+    assert (
+        effective_limits(BOT, GuildSettings(max_pending_per_user=2), ()).max_pending_per_user == 2
+    )
+    assert (
+        effective_limits(BOT, GuildSettings(max_pending_per_user=9), ()).max_pending_per_user == 3
+    )
 
 
 def test_precedence_member_then_server_then_bot():
     server = GuildSettings(
         size="1664*928", negative_prompt="text", prompt_extend=False, model="qwen-image-plus"
     )
-    request = BOT.resolve(
-        server,
-        prompt=" cat ",
-        negative_prompt=None,
-        size=None,
-        prompt_extend=None,
-        watermark=None,
-        seed=None,
-    )
+    request = BOT.resolve(server, ImagineOptions(" cat "))
     assert (request.size, request.negative_prompt, request.prompt_extend, request.model) == (
         "1664*928",
         "text",
@@ -110,12 +121,14 @@ def test_precedence_member_then_server_then_bot():
     assert request.watermark is False and request.prompt == "cat"
     request = BOT.resolve(
         server,
-        prompt="cat",
-        negative_prompt="blur",
-        size="1328*1328",
-        prompt_extend=True,
-        watermark=True,
-        seed=3,
+        ImagineOptions(
+            "cat",
+            negative_prompt="blur",
+            size="1328*1328",
+            prompt_extend=True,
+            watermark=True,
+            seed=3,
+        ),
     )
     assert (
         request.size,
@@ -128,6 +141,7 @@ def test_precedence_member_then_server_then_bot():
 
 def test_a_withdrawn_server_default_falls_back_to_the_bot():
     server = GuildSettings(size="1472*1140", model="qwen-image-max")
+    # The old keyword form, kept until callers pass ImagineOptions.
     request = BOT.resolve(
         server,
         prompt="cat",
@@ -147,8 +161,18 @@ def test_bad_rules_are_refused_with_a_reason(rule):
 
 
 def test_a_slow_rule_already_stored_cannot_hang_matching():
-    # Stored before validation existed, say: matching still returns promptly.
-    assert first_match(("re:(a+)+$",), "a" * 5000 + "!") is None
+    # Stored before validation existed, say: matching still returns, and says it could not
+    # decide rather than letting the prompt through.
+    verdict = BlockedWords.compile(("re:(a+)+$",)).match("a" * 5000 + "!")
+    assert verdict.kind == "unchecked" and "re:(a+)+$" in verdict.detail
+
+
+def test_the_old_synchronous_form_still_refuses_what_it_cannot_check():
+    # Kept until the callers move to Admission.check; it must not fail open either.
+    settings = BOT.limits_for(GuildSettings(blocked_words=("re:(a+)+$",), cooldown_seconds=5))
+    assert settings.max_pending_per_user == 3 and settings.cooldown_seconds == 5
+    assert check_admission(settings, ctx(prompt="a" * 5000 + "!")).kind == "unchecked"
+    assert check_admission(settings, ctx(prompt="cat", last_job_at=NOON - 1)).kind == "cooldown"
 
 
 def test_utc_day_and_reset():

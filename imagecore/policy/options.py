@@ -1,0 +1,20 @@
+"""What a member typed into /imagine, before any default is merged in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["ImagineOptions"]
+
+
+@dataclass(frozen=True, slots=True)
+class ImagineOptions:
+    """The six /imagine options; ``None`` means "left out": the server's default, then
+    the bot's, applies (``BotDefaults.resolve``)."""
+
+    prompt: str
+    negative_prompt: str | None = None
+    size: str | None = None
+    prompt_extend: bool | None = None
+    watermark: bool | None = None
+    seed: int | None = None
