@@ -1,6 +1,6 @@
 # Two entry points, both doing their own set-up on a fresh machine:
 #   make run   - install runtime deps into .venv and start the bot
-#   make test  - install dev deps into .venv, run the checks (ruff), then pytest
+#   make test  - install dev deps into .venv, run the checks (ruff, basedpyright), then pytest
 # Any Python 3.11 or newer builds .venv: make run PYTHON=python3.12
 PYTHON ?= python3
 VENV := .venv
@@ -8,10 +8,10 @@ BIN := $(VENV)/bin
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 # Static checks `make test` runs before pytest, each a target of its own below.
-CHECKS := lint
+CHECKS := lint typecheck
 
 .DEFAULT_GOAL := run
-.PHONY: run test lint bench clean python-check FORCE
+.PHONY: run test lint typecheck bench clean python-check FORCE
 
 # Checked only when a target needs .venv, before anything is made: one line and stop,
 # rather than a venv half-made by a Python that is too old or lacks the venv module.
@@ -52,6 +52,10 @@ run: $(VENV)/.runtime
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# basedpyright ships its engine in the wheel: nothing is fetched at run time.
+typecheck: $(VENV)/.dev
+	$(BIN)/basedpyright
 
 test: $(CHECKS) $(VENV)/.dev
 	$(BIN)/python -m pytest

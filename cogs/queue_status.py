@@ -32,8 +32,10 @@ class QueueStatusCog(commands.Cog):
         snapshot = scheduler.snapshot(user_id)
         lines = [
             f"**Queue:** {snapshot.queued} waiting, {snapshot.running} being made.",
-            f"**Rate:** {gate.current_rate:g} of {gate.max_rate:g} requests/s, "
-            f"{gate.concurrency} at once.",
+            (
+                f"**Rate:** {gate.current_rate:g} of {gate.max_rate:g} requests/s, "
+                f"{gate.concurrency} at once."
+            ),
         ]
         if gate.paused_for > 0:
             lines.append(

@@ -10,11 +10,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from cogs.utils.replies import tell_privately
-from cogs.utils.sentences import SETTINGS_UNAVAILABLE
 from imagecore.delivery.text_limits import one_line
 from imagecore.policy.admission import next_reset, utc_day
-from imagecore.policy.guild_settings import GuildSettings
-from imagecore.storage import StorageUnavailable
 
 if TYPE_CHECKING:
     from bot import ImageBot
@@ -47,18 +44,10 @@ class UsageCog(commands.Cog):
     @app_commands.command(name="imagine-quota", description="How many images you have left today")
     async def quota(self, interaction: discord.Interaction[ImageBot]) -> None:
         now = self.bot.clock()
-        try:
-            server = (
-                await self.bot.storage.guild_settings(interaction.guild_id)
-                if interaction.guild_id
-                else GuildSettings()
-            )
-            usage = await self.bot.ledger.usage(
-                user_id=interaction.user.id, guild_id=interaction.guild_id, day=utc_day(now)
-            )
-        except StorageUnavailable:
-            await tell_privately(interaction, SETTINGS_UNAVAILABLE)
-            return
+        server = await self.bot.settings_cache.get(interaction.guild_id)
+        usage = await self.bot.ledger.usage(
+            user_id=interaction.user.id, guild_id=interaction.guild_id, day=utc_day(now)
+        )
         used = usage.user_today
         user_limit = server.user_daily_images or self.bot.config.user_daily_images
         lines = []
@@ -83,11 +72,7 @@ class UsageCog(commands.Cog):
 
     @history.command(name="show", description="Your last 10 requests")
     async def history_show(self, interaction: discord.Interaction[ImageBot]) -> None:
-        try:
-            jobs = await self.bot.storage.recent_jobs(user_id=interaction.user.id, limit=10)
-        except StorageUnavailable:
-            await tell_privately(interaction, SETTINGS_UNAVAILABLE)
-            return
+        jobs = await self.bot.storage.recent_jobs(user_id=interaction.user.id, limit=10)
         if not jobs:
             await tell_privately(interaction, "You have no image history here.")
             return
@@ -102,11 +87,7 @@ class UsageCog(commands.Cog):
         name="forget", description="Delete your image history (your daily counts stay)"
     )
     async def history_forget(self, interaction: discord.Interaction[ImageBot]) -> None:
-        try:
-            deleted = await self.bot.storage.forget_user(interaction.user.id)
-        except StorageUnavailable:
-            await tell_privately(interaction, SETTINGS_UNAVAILABLE)
-            return
+        deleted = await self.bot.storage.forget_user(interaction.user.id)
         await tell_privately(interaction, f"Deleted {deleted} entries of your image history.")
 
 

@@ -66,7 +66,7 @@ class ImagineCog(commands.Cog):
             scheduler=bot.scheduler,
             ledger=bot.ledger,
             clock=bot.clock,
-            deliveries=self.deliveries,
+            tasks=self.deliveries,
             delivering=self.delivering,
         )
         bot.tree.add_command(self.command)

@@ -8,7 +8,7 @@ import io
 import logging
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -32,9 +32,10 @@ from imagecore.background import BackgroundTasks
 from imagecore.delivery.status_updates import CoalescingUpdater
 from imagecore.delivery.upload_fit import fit_for_upload
 from imagecore.queue import Ticket, TicketState
-from imagecore.storage import JobRecord
+from imagecore.storage import AttemptRecord, JobRecord
 
 if TYPE_CHECKING:
+    from imagecore.api.attempts import Attempt
     from imagecore.api.client import GeneratedImage, ImageClient
     from imagecore.api.request import ImageRequest
     from imagecore.queue import FairScheduler
@@ -56,7 +57,7 @@ class JobTools:
     scheduler: FairScheduler
     ledger: JobLedger
     clock: Callable[[], float]  # wall clock, for history
-    deliveries: BackgroundTasks  # posting runs off the worker
+    tasks: BackgroundTasks  # posting runs off the worker, so do status tickers
     # Members' images between "made" and "recorded": still theirs for the limits.
     delivering: Counter[int]
 
@@ -85,6 +86,8 @@ class ImagineJob:
         self.submitted_at = tools.clock()
         self.generating_since: float | None = None
         self.updates = CoalescingUpdater(EDIT_INTERVAL)
+        # Every request sent to the provider for this job: what a moderator may be billed for.
+        self.attempts: tuple[AttemptRecord, ...] = ()
         # Set once Discord has the acknowledgement; nothing may edit the response before.
         self.acknowledged = asyncio.Event()
 
@@ -95,10 +98,11 @@ class ImagineJob:
         if self.updates.finished:  # the acknowledgement failed; nobody can be told
             raise JobFailed("not acknowledged")
         self.generating_since = time.monotonic()
-        ticker = asyncio.create_task(self._tick())
+        ticker = self.tools.tasks.spawn(self._tick(), name="status ticker")
         try:
             image = await self.tools.client.generate(self.request, deadline=self.deadline)
         except ImageAPIError as exc:
+            self.attempts = stored_attempts(exc.attempts)
             log.warning(
                 "image for user %s in guild %s failed: %s",
                 self.interaction.user.id,
@@ -115,9 +119,10 @@ class ImagineJob:
             raise JobFailed("unexpected") from None
         finally:
             ticker.cancel()
+        self.attempts = stored_attempts(image.attempts)
         # Posting happens off the worker: the provider's slot goes to the next job at once.
         self.tools.delivering[self.interaction.user.id] += 1
-        self.tools.deliveries.spawn(self._deliver_counted(image), name="deliver")
+        self.tools.tasks.spawn(self._deliver_counted(image), name="deliver")
 
     async def _deliver_counted(self, image: GeneratedImage) -> None:
         try:
@@ -171,7 +176,8 @@ class ImagineJob:
             await asyncio.sleep(TICK_INTERVAL)
 
     async def _render_generating(self) -> None:
-        assert self.generating_since is not None
+        if self.generating_since is None:
+            return
         seconds = time.monotonic() - self.generating_since
         await self.interaction.edit_original_response(
             content=f"Generating… {seconds:.0f} s", view=None, allowed_mentions=NO_MENTIONS
@@ -241,6 +247,7 @@ class ImagineJob:
                 error_class=error_class,
                 revised_prompt=revised_prompt,
                 latency_seconds=time.monotonic() - self.submitted,
+                attempts=self.attempts,
             )
         )
 
@@ -273,6 +280,7 @@ def job_record(
     error_class: str | None = None,
     revised_prompt: str | None = None,
     latency_seconds: float | None = None,
+    attempts: tuple[AttemptRecord, ...] = (),
 ) -> JobRecord:
     return JobRecord(
         guild_id=interaction.guild_id,
@@ -291,7 +299,12 @@ def job_record(
         revised_prompt=revised_prompt,
         latency_seconds=latency_seconds,
         finished_at=finished_at,
+        attempts=attempts,
     )
+
+
+def stored_attempts(attempts: Iterable[Attempt]) -> tuple[AttemptRecord, ...]:
+    return tuple(AttemptRecord.from_dict(attempt.as_dict()) for attempt in attempts)
 
 
 def _duration(seconds: float) -> str:

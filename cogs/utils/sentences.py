@@ -9,6 +9,7 @@ from imagecore.api.errors import (
     AuthFailed,
     BadRequest,
     BillingProblem,
+    ConnectionLost,
     ContentRejected,
     ImageAPIError,
     ImageDownloadFailed,
@@ -29,13 +30,17 @@ UNEXPECTED = (
 SENTENCES: tuple[tuple[type[ImageAPIError], str], ...] = (
     (
         ContentRejected,
-        "The image service refused this prompt because it may break its content rules. "
-        "Try wording it differently.",
+        (
+            "The image service refused this prompt because it may break its content rules. "
+            "Try wording it differently."
+        ),
     ),
     (
         BadRequest,
-        "The image service did not accept these options. The bot's settings may need a look "
-        "from a moderator.",
+        (
+            "The image service did not accept these options. The bot's settings may need a look "
+            "from a moderator."
+        ),
     ),
     (
         AuthFailed,
@@ -43,8 +48,10 @@ SENTENCES: tuple[tuple[type[ImageAPIError], str], ...] = (
     ),
     (
         BillingProblem,
-        "The image service's quota for this bot is used up. A moderator needs to top it up "
-        "before new images can be made.",
+        (
+            "The image service's quota for this bot is used up. A moderator needs to top it up "
+            "before new images can be made."
+        ),
     ),
     (
         Throttled,
@@ -57,6 +64,10 @@ SENTENCES: tuple[tuple[type[ImageAPIError], str], ...] = (
     (
         ServerError,
         "The image service had a problem making this image. Please try again in a minute.",
+    ),
+    (
+        ConnectionLost,
+        "The connection to the image service broke before the image arrived. Please try again.",
     ),
     (
         ServiceUnreachable,

@@ -230,9 +230,10 @@ class ImageClient:
         item = parse_image_answer(answer.body, request_id)
         if item.b64_json is not None:
             data, source = decode_b64(item.b64_json, self._max_image_bytes, request_id), "b64_json"
-        else:
-            assert item.url is not None
+        elif item.url is not None:
             data, source = await self._download(item.url, request_id, end), "url"
+        else:
+            raise MalformedAnswer("the answer has neither url nor b64_json", request_id=request_id)
         extension = image_extension(data)
         if extension is None:
             raise MalformedAnswer(

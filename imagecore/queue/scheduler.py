@@ -100,7 +100,7 @@ class FairScheduler:
         ``max_pending_per_user`` jobs queued or running (nothing is queued then).
         """
         if self._closing:
-            raise ShuttingDown()
+            raise ShuttingDown
         if self._book.pending_count(user_id) >= self._max_pending:
             raise QueueFull(self._max_pending)
         ticket = Ticket(
@@ -125,7 +125,7 @@ class FairScheduler:
     def start(self) -> None:
         """Start the worker tasks. Calling it again while they run does nothing."""
         if self._closing:
-            raise ShuttingDown()
+            raise ShuttingDown
         self._workers.start()
 
     async def shutdown(self, grace: float) -> list[Ticket]:

@@ -50,7 +50,8 @@ def create_engine(
         )
         _set_up_sqlite(engine, busy_timeout_ms)
         return engine
-    assert target.postgres_dsn is not None
+    if target.postgres_dsn is None:
+        raise ValueError(f"no PostgreSQL DSN for a {target.dialect} database")
     connect = _postgres_connector(
         target.postgres_dsn,
         connect_timeout=timeout,

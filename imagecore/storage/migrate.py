@@ -38,7 +38,8 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
 def head_revision() -> str:
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-    assert head is not None
+    if head is None:
+        raise RuntimeError("the migrations folder has no revision")
     return head
 
 
@@ -46,7 +47,8 @@ def make_revision(message: str) -> Path:
     """A new, empty revision file numbered after the current head (for developers)."""
     number = int(re.sub(r"\D", "", head_revision()) or 0) + 1
     script = command.revision(alembic_config(), message=message, rev_id=f"{number:04d}")
-    assert script is not None and not isinstance(script, list)
+    if script is None or isinstance(script, list):
+        raise RuntimeError("alembic made no single revision file")
     return Path(script.path)
 
 

@@ -41,16 +41,16 @@ class AttemptRecord:
         except KeyError as exc:
             raise ValueError(f"an attempt needs {exc.args[0]!r}: {dict(data)!r}") from None
         if (
-            not _is_int(number)
-            or not isinstance(outcome, str)
-            or not (status is None or _is_int(status))
-            or not (request_id is None or isinstance(request_id, str))
-            or not (_is_int(seconds) or isinstance(seconds, float))
+            isinstance(number, int)
+            and not isinstance(number, bool)
+            and isinstance(outcome, str)
+            and (status is None or (isinstance(status, int) and not isinstance(status, bool)))
+            and (request_id is None or isinstance(request_id, str))
+            and isinstance(seconds, int | float)
+            and not isinstance(seconds, bool)
         ):
-            raise ValueError(f"not an attempt: {dict(data)!r}")
-        assert isinstance(number, int) and isinstance(seconds, int | float)
-        assert status is None or isinstance(status, int)
-        return cls(number, outcome, status, request_id, float(seconds))
+            return cls(number, outcome, status, request_id, float(seconds))
+        raise ValueError(f"not an attempt: {dict(data)!r}")
 
     def as_dict(self) -> dict[str, object]:
         return {
