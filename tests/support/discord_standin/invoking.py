@@ -181,7 +181,7 @@ class InteractionDriver(GatewayEvents):
             )
         if message is not None:
             payload["message"] = message.payload()
-        record = InteractionRecord(
+        return InteractionRecord(
             clock=self.clock,
             interaction_id=interaction_id,
             token=token,
@@ -196,7 +196,6 @@ class InteractionDriver(GatewayEvents):
             parent=parent,
             ack_deadline=self.ack_deadline,
         )
-        return record
 
     async def _dispatch_interaction(self, record: InteractionRecord) -> InteractionRecord:
         if not self.gateway.connected_sessions():

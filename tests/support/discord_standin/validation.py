@@ -248,7 +248,7 @@ def valid_chat_input_name(name: Any) -> bool:
         if char in "-_":
             continue
         category = unicodedata.category(char)
-        if not (category.startswith("L") or category.startswith("N") or category.startswith("M")):
+        if not category.startswith(("L", "N", "M")):
             return False
         if char.lower() != char:
             return False
