@@ -135,7 +135,7 @@ class BlockedWords:
         """Blocking: run it in a worker thread. Whole words first (they cannot time out), so
         a plain rule refuses a prompt however slow the regular expressions are on it."""
         for rule in self.words:
-            if any(rule.pattern.search(text) for text in texts):
+            if any(rule.pattern.search(text, concurrent=True) for text in texts):
                 return Verdict("blocked", rule.text)
         unchecked = ""
         deadline = time.monotonic() + TOTAL_BUDGET
