@@ -10,9 +10,13 @@ import asyncio
 import logging
 import sys
 import tempfile
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from benchmarks import ack_compare, ack_profile, queue_load
+
+log = logging.getLogger("benchmarks")
+Scenario = Callable[[Path], Awaitable[dict[str, str]]]
 
 # However the bot behaves, `make bench` ends: everything is torn down after this long.
 TOTAL_LIMIT = 600.0
@@ -25,11 +29,21 @@ async def run(profile: bool) -> dict[str, str]:
 
 
 async def run_all(workdir: Path, profile: bool) -> dict[str, str]:
-    figures = await ack_compare.scenario_ack(workdir)
-    figures |= await queue_load.scenario_backlog(workdir)
-    figures |= await queue_load.scenario_fairness(workdir)
+    scenarios: list[Scenario] = [
+        ack_compare.scenario_ack,
+        queue_load.scenario_backlog,
+        queue_load.scenario_fairness,
+    ]
     if profile:
-        figures |= await ack_profile.scenario_profile(workdir)
+        scenarios.append(ack_profile.scenario_profile)
+    figures: dict[str, str] = {}
+    for scenario in scenarios:
+        try:
+            figures |= await scenario(workdir)
+        except (RuntimeError, OSError, KeyError, ValueError) as exc:
+            # A bot that can't start (say, mid-change) costs its scenario, not the run.
+            log.error("%s failed: %s", scenario.__name__, exc)
+            figures[f"{scenario.__name__}_failed"] = type(exc).__name__
     return figures
 
 
