@@ -125,8 +125,8 @@ class Tracer:
     def install(self) -> None:
         import discord.app_commands
         import discord.gateway
-        import discord.http
         import discord.state
+        import discord.webhook.async_
 
         tracer = self
         received = discord.gateway.DiscordWebSocket.received_message
@@ -163,20 +163,22 @@ class Tracer:
 
         discord.app_commands.CommandTree._call = tree_call  # type: ignore[method-assign]
 
-        request = discord.http.HTTPClient.request
+        # Interaction callbacks go through the webhook adapter, not HTTPClient: its lock is
+        # per (application, interaction token), so one interaction never waits for another.
+        request = discord.webhook.async_.AsyncWebhookAdapter.request
 
         @functools.wraps(request)
-        async def http_request(client: Any, route: Any, **kwargs: Any) -> Any:
+        async def webhook_request(adapter: Any, route: Any, *args: Any, **kwargs: Any) -> Any:
             is_callback = route.path.endswith("/callback")
             if is_callback:
                 tracer.mark("http_request")
             try:
-                return await request(client, route, **kwargs)
+                return await request(adapter, route, *args, **kwargs)
             finally:
                 if is_callback:
                     tracer.mark("http_answered")
 
-        discord.http.HTTPClient.request = http_request  # type: ignore[method-assign]
+        discord.webhook.async_.AsyncWebhookAdapter.request = webhook_request  # type: ignore[method-assign]
 
         import aiohttp
 
