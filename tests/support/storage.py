@@ -22,7 +22,7 @@ from imagecore.storage import JobRecord
 __all__ = [
     "BACKENDS",
     "POSTGRES_URL",
-    "Clock",
+    "START",
     "database_url_for",
     "job",
     "postgres_schema",
@@ -32,22 +32,9 @@ __all__ = [
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "").strip()
 BACKENDS = ["sqlite", "postgresql"] if POSTGRES_URL else ["sqlite"]
 
-# 23:59:00 UTC: a minute before the daily counters roll over.
+# 23:59:00 UTC: a minute before the daily counters roll over. The storage tests'
+# clock is ``FakeClock(START)`` (tests/support/clock.py).
 START = datetime(2026, 3, 1, 23, 59, tzinfo=UTC).timestamp()
-
-
-class Clock:
-    """An injectable clock the test moves by hand."""
-
-    def __init__(self, now: float = START) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> float:
-        self.now += seconds
-        return self.now
 
 
 def with_query(url: str, **params: str) -> str:

@@ -11,20 +11,7 @@ import time
 import pytest
 
 from imagecore.api.rate_gate import RateGate
-
-
-class FakeClock:
-    """An injectable clock the test moves by hand."""
-
-    def __init__(self, now: float = 0.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> float:
-        self.now += seconds
-        return self.now
+from tests.support.clock import FakeClock
 
 
 async def settle() -> None:

@@ -8,7 +8,7 @@ import contextlib
 import logging
 import socket
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import aiohttp
 import pytest
@@ -27,6 +27,7 @@ from imagecore.api.errors import (
 )
 from imagecore.api.request import ImageRequest
 from tests.support.api_standin import APIStandIn, Reply
+from tests.support.clock import FakeClock
 from tests.support.tcp_proxy import TCPProxy
 
 REQUEST = ImageRequest(
@@ -55,19 +56,15 @@ def outcomes(attempts: tuple[Attempt, ...]) -> list[tuple[int, str, int | None, 
     return [(a.number, a.outcome, a.status, a.request_id) for a in attempts]
 
 
-class VirtualTime:
-    """Real monotonic time plus every pause the client took, which passes at once: the
+def skipping_sleep(clock: FakeClock) -> Callable[[float], Awaitable[None]]:
+    """A sleep that passes at once, moving ``clock`` on instead: with a real-time clock the
     budget arithmetic is exercised for real while the test stays fast."""
 
-    def __init__(self) -> None:
-        self.skipped = 0.0
-
-    def now(self) -> float:
-        return time.monotonic() + self.skipped
-
-    async def sleep(self, seconds: float) -> None:
-        self.skipped += seconds
+    async def sleep(seconds: float) -> None:
+        clock.advance(seconds)
         await asyncio.sleep(0)
+
+    return sleep
 
 
 class ClosedGate:
@@ -182,19 +179,24 @@ async def test_a_connection_lost_after_the_request_arrived_is_not_retried(
 
 
 async def test_the_budget_holds_while_429s_keep_coming(api, session):
-    clock = VirtualTime()
+    clock = FakeClock.real_time()
     throttled = Reply.dashscope_error(
         429, "Throttling", "Requests throttling triggered.", headers={"Retry-After": "4"}
     )
     api.queue(*[throttled] * 20)
     client = client_for(
-        api.base_url, session, timeout=1.0, max_attempts=100, clock=clock.now, sleep=clock.sleep
+        api.base_url,
+        session,
+        timeout=1.0,
+        max_attempts=100,
+        clock=clock,
+        sleep=skipping_sleep(clock),
     )
     assert client.budget == 16.0  # timeout + 15 s
-    started = clock.now()
+    started = clock()
     with pytest.raises(Throttled) as caught:
         await client.generate(REQUEST)
-    assert clock.now() - started <= 16.0
+    assert clock() - started <= 16.0
     # Retries at 4, 8 and 12 s; one at 16 s would not have had time to finish.
     assert api.generation_calls == 4
     assert [a.outcome for a in caught.value.attempts] == ["throttled"] * 4

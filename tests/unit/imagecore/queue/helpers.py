@@ -1,4 +1,5 @@
-"""Small helpers shared by the queue tests: a hand-moved clock and jobs that record events."""
+"""Small helpers shared by the queue tests: jobs that record events, and loop settling.
+(The hand-moved clock is tests.support.clock.FakeClock.)"""
 
 from __future__ import annotations
 
@@ -7,20 +8,6 @@ import time
 from collections.abc import Awaitable, Callable
 
 Job = Callable[[], Awaitable[None]]
-
-
-class FakeClock:
-    """An injectable clock the test moves by hand."""
-
-    def __init__(self, now: float = 0.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> float:
-        self.now += seconds
-        return self.now
 
 
 def far() -> float:

@@ -8,7 +8,8 @@ import asyncio
 import pytest
 
 from imagecore.queue import Ticket, TicketState
-from tests.unit.imagecore.queue.helpers import FakeClock, far, gated, job, settle, starts
+from tests.support.clock import FakeClock
+from tests.unit.imagecore.queue.helpers import far, gated, job, settle, starts
 
 
 async def test_light_user_is_not_stuck_behind_heavy_user(make_scheduler) -> None:

@@ -10,7 +10,8 @@ import pytest
 
 from imagecore.api.rate_gate import RateGate
 from imagecore.queue import CancelOutcome, QueueFull, ShuttingDown, Ticket, TicketState
-from tests.unit.imagecore.queue.helpers import FakeClock, far, gated, job, settle, starts
+from tests.support.clock import FakeClock
+from tests.unit.imagecore.queue.helpers import far, gated, job, settle, starts
 
 # -- limits and cancel ---------------------------------------------
 

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from imagecore.storage import Storage
-from tests.support.storage import BACKENDS, Clock, database_url_for
+from tests.support.clock import FakeClock
+from tests.support.storage import BACKENDS, START, database_url_for
 
 
 @pytest.fixture(params=BACKENDS)
@@ -19,12 +20,12 @@ async def url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[s
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def clock() -> FakeClock:
+    return FakeClock(START)
 
 
 @pytest.fixture
-async def storage(url: str, clock: Clock) -> AsyncIterator[Storage]:
+async def storage(url: str, clock: FakeClock) -> AsyncIterator[Storage]:
     opened = await Storage.open(url, clock=clock)
     try:
         yield opened

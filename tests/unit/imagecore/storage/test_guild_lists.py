@@ -10,7 +10,8 @@ import pytest
 
 from imagecore.policy.guild_settings import GuildSettings, SettingChange
 from imagecore.storage import AlreadyListed, ListEditError, ListFull, NotListed, Storage
-from tests.support.storage import Clock
+from tests.support.clock import FakeClock
+from tests.support.storage import START
 
 GUILD = 100
 ALICE, BOB = 7, 8
@@ -20,7 +21,7 @@ CONCURRENT = 24
 @pytest.fixture
 async def two(url: str) -> AsyncIterator[tuple[Storage, Storage]]:
     """Two storages on one database: two bot processes, or a restart overlapping."""
-    clock = Clock()
+    clock = FakeClock(START)
     # A generous lock wait: two dozen writers queue for one row.
     first = await Storage.open(url, clock=clock, busy_timeout_ms=30_000)
     second = await Storage.open(url, clock=clock, busy_timeout_ms=30_000)
@@ -112,7 +113,7 @@ async def test_concurrent_adds_past_the_cap_never_exceed_it(two: tuple[Storage, 
 
 
 async def test_refusals_say_why_and_write_nothing(url: str) -> None:
-    storage = await Storage.open(url, clock=Clock())
+    storage = await Storage.open(url, clock=FakeClock(START))
     try:
         with pytest.raises(NotListed, match="not on the list"):
             await storage.edit_guild_list(GUILD, ALICE, "allowed_channel_ids", remove=5)

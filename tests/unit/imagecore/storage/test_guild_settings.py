@@ -7,7 +7,7 @@ import pytest
 
 from imagecore.policy.guild_settings import GuildSettings
 from imagecore.storage import Storage
-from tests.support.storage import Clock
+from tests.support.clock import FakeClock
 
 GUILD = 100
 ALICE, BOB, CAROL = 7, 8, 9
@@ -44,7 +44,7 @@ async def test_every_setting_round_trips_including_tuples(storage: Storage) -> N
 
 
 async def test_the_audit_records_only_real_changes_old_to_new_with_the_actor(
-    storage: Storage, clock: Clock
+    storage: Storage, clock: FakeClock
 ) -> None:
     first = await storage.change_guild_settings(GUILD, ALICE, size="1024*1024")
     assert [(c.name, c.old, c.new, c.actor_id) for c in first] == [

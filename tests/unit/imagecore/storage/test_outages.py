@@ -14,7 +14,8 @@ import pytest
 
 from imagecore.storage import Storage, StorageUnavailable, Usage
 from imagecore.storage.days import utc_day
-from tests.support.storage import START, Clock, job
+from tests.support.clock import FakeClock
+from tests.support.storage import START, job
 
 GUILD = 100
 ALICE, BOB = 7, 8
@@ -34,7 +35,7 @@ async def test_a_locked_sqlite_database_keeps_deliveries_and_counts_them_once(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     path = tmp_path / "data" / "bot.db"
-    clock = Clock()
+    clock = FakeClock(START)
     storage = await Storage.open(f"sqlite:///{path}", busy_timeout_ms=150, clock=clock)
     try:
         await storage.change_guild_settings(GUILD, ALICE, cooldown_seconds=10)
@@ -86,7 +87,7 @@ async def test_a_locked_sqlite_database_keeps_deliveries_and_counts_them_once(
 
 async def test_a_forgotten_user_kept_job_keeps_only_its_count(tmp_path: Path) -> None:
     path = tmp_path / "bot.db"
-    storage = await Storage.open(f"sqlite:///{path}", busy_timeout_ms=100, clock=Clock())
+    storage = await Storage.open(f"sqlite:///{path}", busy_timeout_ms=100, clock=FakeClock(START))
     try:
         lock = sqlite3.connect(path, isolation_level=None)
         lock.execute("BEGIN EXCLUSIVE")

@@ -15,7 +15,8 @@ import pytest
 from imagecore.storage import Storage, StorageUnavailable, Usage
 from imagecore.storage.days import utc_day
 from imagecore.storage.outbox import CountOnly, Delivery, NewJob, Outbox, PendingWrite
-from tests.support.storage import START, Clock, job
+from tests.support.clock import FakeClock
+from tests.support.storage import START, job
 
 GUILD = 100
 ALICE, BOB = 7, 8
@@ -170,7 +171,7 @@ async def test_a_long_outage_keeps_the_budgets_exact(
 ) -> None:
     caplog.set_level(logging.INFO, logger=LOGGER)
     path = tmp_path / "bot.db"
-    clock = Clock()
+    clock = FakeClock(START)
     storage = await Storage.open(
         f"sqlite:///{path}", busy_timeout_ms=50, clock=clock, max_kept_jobs=3
     )

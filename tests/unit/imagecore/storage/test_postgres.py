@@ -21,7 +21,8 @@ import pytest
 
 from imagecore.storage import Storage, StorageUnavailable, Usage
 from imagecore.storage.days import utc_day
-from tests.support.storage import POSTGRES_URL, START, Clock, job, postgres_schema, with_query
+from tests.support.clock import FakeClock
+from tests.support.storage import POSTGRES_URL, START, job, postgres_schema, with_query
 from tests.support.tcp_proxy import TCPProxy
 
 GUILD = 100
@@ -76,7 +77,7 @@ if POSTGRES_URL:
     async def test_killed_idle_connections_are_replaced_without_a_restart(
         database: Database,
     ) -> None:
-        storage = await Storage.open(database.bot_url, clock=Clock())
+        storage = await Storage.open(database.bot_url, clock=FakeClock(START))
         try:
             await storage.change_guild_settings(GUILD, ALICE, cooldown_seconds=10)
             assert await terminate_bot_connections(database) >= 1
@@ -99,7 +100,9 @@ if POSTGRES_URL:
     async def test_a_connection_killed_mid_transaction_is_unavailable_then_recovers(
         database: Database,
     ) -> None:
-        storage = await Storage.open(database.bot_url, busy_timeout_ms=10_000, clock=Clock())
+        storage = await Storage.open(
+            database.bot_url, busy_timeout_ms=10_000, clock=FakeClock(START)
+        )
         admin = await asyncpg.connect(database.schema_url)
         try:
             await storage.change_guild_settings(GUILD, ALICE, cooldown_seconds=10)
@@ -128,7 +131,7 @@ if POSTGRES_URL:
     async def test_a_row_lock_held_too_long_is_unavailable_and_loses_no_counter(
         database: Database,
     ) -> None:
-        storage = await Storage.open(database.bot_url, busy_timeout_ms=200, clock=Clock())
+        storage = await Storage.open(database.bot_url, busy_timeout_ms=200, clock=FakeClock(START))
         admin = await asyncpg.connect(database.schema_url)
         try:
             await storage.change_guild_settings(GUILD, ALICE, cooldown_seconds=10)
@@ -162,7 +165,7 @@ if POSTGRES_URL:
             # The test server trusts local logins, so any password does; it must not leak.
             netloc = f"{user}:{PASSWORD}@127.0.0.1:{proxy.port}"
             storage = await Storage.open(
-                target._replace(netloc=netloc).geturl(), io_timeout=0.5, clock=Clock()
+                target._replace(netloc=netloc).geturl(), io_timeout=0.5, clock=FakeClock(START)
             )
             try:
                 proxy.cut(mode)

@@ -11,7 +11,8 @@ import pytest
 
 from imagecore.storage import AttemptRecord, GuildStats, Storage, Usage
 from imagecore.storage.days import utc_day
-from tests.support.storage import START, Clock, job
+from tests.support.clock import FakeClock
+from tests.support.storage import START, job
 
 GUILD = 100
 ALICE, BOB, CAROL = 7, 8, 9
@@ -30,7 +31,7 @@ async def finish(storage: Storage, status: str, user_id: int = ALICE, **fields: 
     await storage.save_job(job(user_id, status=status, finished_at=START, **fields))
 
 
-async def test_a_restart_keeps_settings_audit_counters_and_jobs(url: str, clock: Clock) -> None:
+async def test_a_restart_keeps_settings_audit_counters_and_jobs(url: str, clock: FakeClock) -> None:
     first = await Storage.open(url, clock=clock)
     try:
         await first.change_guild_settings(GUILD, ALICE, cooldown_seconds=30, blocked_words=["x"])
@@ -62,7 +63,7 @@ async def test_a_restart_keeps_settings_audit_counters_and_jobs(url: str, clock:
     assert len(jobs) == 1 and jobs[0].status == "delivered" and jobs[0].id is not None
 
 
-async def test_usage_counts_delivered_images_by_utc_day(storage: Storage, clock: Clock) -> None:
+async def test_usage_counts_delivered_images_by_utc_day(storage: Storage, clock: FakeClock) -> None:
     await deliver(storage, ALICE)
     await deliver(storage, BOB)
     for status in ("failed", "cancelled", "expired", "dropped"):
@@ -184,7 +185,7 @@ async def test_forget_user_deletes_their_jobs_but_keeps_their_counts(storage: St
     assert await storage.forget_user(ALICE) == 0
 
 
-async def test_guild_stats(storage: Storage, clock: Clock) -> None:
+async def test_guild_stats(storage: Storage, clock: FakeClock) -> None:
     # Over the 7 days ending today: users 1..7 deliver 1..7 images, some days ago.
     for user_id in range(1, 8):
         for n in range(user_id):
@@ -219,7 +220,7 @@ async def test_guild_stats(storage: Storage, clock: Clock) -> None:
 
 
 async def test_purge_history_deletes_old_jobs_and_very_old_counters(
-    storage: Storage, clock: Clock
+    storage: Storage, clock: FakeClock
 ) -> None:
     clock.now = START - 401 * 86400
     await deliver(storage, at=clock.now)  # a job and a counter 401 days old
