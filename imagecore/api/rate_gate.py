@@ -9,6 +9,7 @@ import logging
 import math
 import random
 import time
+from collections import deque
 from collections.abc import AsyncIterator, Callable
 
 log = logging.getLogger(__name__)
@@ -30,7 +31,9 @@ class RateGate:
 
     ``async with gate.slot():`` waits for a free concurrency slot and then a rate token
     (token bucket, ``burst`` tokens deep), and holds the slot for the attempt. Waiters are
-    served FIFO. A waiter cancelled at any point gives back whatever it had taken.
+    served FIFO: a released slot is handed to the first waiter on the spot (nobody arriving
+    later can take it first, and no time passes with the slot free while someone waits). A
+    waiter cancelled at any point gives back whatever it had taken.
 
     After a 429 call ``throttled(retry_after)``: new attempts pause and the effective rate is
     cut multiplicatively (AIMD). Each success calls ``succeeded()``, which raises the rate
@@ -73,7 +76,9 @@ class RateGate:
         self._clock = clock
         self._rng = rng if rng is not None else random.Random()
 
-        self._slots = asyncio.Semaphore(concurrency)
+        self._free_slots = concurrency
+        # Attempts waiting for a slot, oldest first; a released slot goes to the first one.
+        self._slot_waiters: deque[asyncio.Future[None]] = deque()
         # Only the lock holder waits for tokens, so tokens are handed out FIFO.
         self._token_lock = asyncio.Lock()
         self._tokens = self._burst
@@ -106,6 +111,11 @@ class RateGate:
         return self._in_flight
 
     @property
+    def waiting(self) -> int:
+        """Attempts waiting for a concurrency slot."""
+        return sum(1 for waiter in self._slot_waiters if not waiter.done())
+
+    @property
     def paused_for(self) -> float:
         """Seconds left of the pause ordered by the last 429 (0 when not paused)."""
         return max(0.0, self._paused_until - self._clock())
@@ -113,18 +123,45 @@ class RateGate:
     @contextlib.asynccontextmanager
     async def slot(self) -> AsyncIterator[None]:
         """Wait for a concurrency slot and a rate token, then hold the slot for the body."""
-        await self._slots.acquire()
+        await self._acquire_slot()
         try:
             await self._take_token()
         except BaseException:
-            self._slots.release()
+            self._release_slot()
             raise
         self._in_flight += 1
         try:
             yield
         finally:
             self._in_flight -= 1
-            self._slots.release()
+            self._release_slot()
+
+    async def _acquire_slot(self) -> None:
+        # A slot is only ever free when nobody waits (a release hands it over), so taking
+        # a free one cannot jump the line.
+        if self._free_slots:
+            self._free_slots -= 1
+            return
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._slot_waiters.append(waiter)
+        try:
+            await waiter  # resolved by _release_slot, which hands its slot over
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():
+                self._release_slot()  # handed a slot just as we were cancelled: pass it on
+            else:
+                with contextlib.suppress(ValueError):  # a release may have skipped it already
+                    self._slot_waiters.remove(waiter)
+            raise
+
+    def _release_slot(self) -> None:
+        """Hand the slot to the oldest waiter if there is one, else mark it free."""
+        while self._slot_waiters:
+            waiter = self._slot_waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                return
+        self._free_slots += 1
 
     def throttled(self, retry_after: float | None) -> None:
         """The provider answered 429: pause new attempts and cut the effective rate."""

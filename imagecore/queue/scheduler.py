@@ -35,7 +35,12 @@ log = logging.getLogger(__name__)
 
 
 class FairScheduler:
-    """Runs submitted jobs on ``workers`` worker tasks in fair order.
+    """Runs submitted jobs on ``workers + standby`` worker tasks in fair order.
+
+    ``workers`` is how many jobs the provider serves at once; ``standby`` more are started
+    ahead of their turn so that one already waits at the API's gate (which hands slots
+    over FIFO) when a slot frees, instead of the next job starting only after the previous
+    one's download and bookkeeping. They start in fair order, so they reach the gate in it.
 
     Order: round-robin across guilds (DMs count as one guild), within a guild across users,
     each user's jobs FIFO. A job whose deadline cannot be met by the time a worker reaches
@@ -52,12 +57,15 @@ class FairScheduler:
         *,
         workers: int,
         max_pending_per_user: int,
+        standby: int = 0,
         clock: Callable[[], float] = time.monotonic,
         typical_job_seconds: float = 10.0,
         callback_timeout: float = 10.0,
     ) -> None:
         if workers < 1:
             raise ValueError("workers must be at least 1")
+        if standby < 0:
+            raise ValueError("standby must not be negative")
         if max_pending_per_user < 1:
             raise ValueError("max_pending_per_user must be at least 1")
         if typical_job_seconds < 0:
@@ -67,7 +75,10 @@ class FairScheduler:
         self._notifier = UpdateNotifier(timeout=callback_timeout)
         self._book = QueueBook(clock=clock, on_change=self._notify)
         self._workers = Workers(
-            self._book, count=workers, clock=clock, typical_job_seconds=typical_job_seconds
+            self._book,
+            count=workers + standby,
+            clock=clock,
+            typical_job_seconds=typical_job_seconds,
         )
         self._ids = itertools.count(1)
         # Ticket ids end up in button custom_ids that outlive the process; a per-run prefix
@@ -162,6 +173,9 @@ class FairScheduler:
 
     def estimate_wait(self, ticket: Ticket) -> float:
         """Seconds until the ticket likely starts (0 if it is not queued)."""
+        # Standby workers count as workers: under a backlog every one is busy and a job's
+        # measured time includes its wait at the gate, so by Little's law jobs leave at
+        # (workers + standby) / average, the rate the estimate assumes.
         return self._book.estimate_wait(
             ticket, average=self._workers.average_job_seconds, workers=self._workers.count
         )
