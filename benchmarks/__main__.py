@@ -2,6 +2,7 @@
 
 python -m benchmarks            the figures (about two minutes)
 python -m benchmarks profile    also trace and profile the acknowledgement path
+python -m benchmarks queue      only the queue scenarios (backlog, fairness)
 """
 
 from __future__ import annotations
@@ -22,19 +23,17 @@ Scenario = Callable[[Path], Awaitable[dict[str, str]]]
 TOTAL_LIMIT = 600.0
 
 
-async def run(profile: bool) -> dict[str, str]:
+async def run(mode: str) -> dict[str, str]:
     with tempfile.TemporaryDirectory() as tmp:
         async with asyncio.timeout(TOTAL_LIMIT):
-            return await run_all(Path(tmp), profile)
+            return await run_all(Path(tmp), mode)
 
 
-async def run_all(workdir: Path, profile: bool) -> dict[str, str]:
-    scenarios: list[Scenario] = [
-        ack_compare.scenario_ack,
-        queue_load.scenario_backlog,
-        queue_load.scenario_fairness,
-    ]
-    if profile:
+async def run_all(workdir: Path, mode: str) -> dict[str, str]:
+    scenarios: list[Scenario] = [queue_load.scenario_backlog, queue_load.scenario_fairness]
+    if mode != "queue":
+        scenarios.insert(0, ack_compare.scenario_ack)
+    if mode == "profile":
         scenarios.append(ack_profile.scenario_profile)
     figures: dict[str, str] = {}
     for scenario in scenarios:
@@ -49,8 +48,10 @@ async def run_all(workdir: Path, profile: bool) -> dict[str, str]:
 
 def main() -> None:
     logging.basicConfig(level=logging.WARNING)
-    profile = sys.argv[1:] == ["profile"]
-    for name, value in asyncio.run(run(profile)).items():
+    mode = sys.argv[1] if sys.argv[1:] else "all"
+    if mode not in ("all", "profile", "queue"):
+        sys.exit(f"unknown mode {mode!r}; one of: profile, queue")
+    for name, value in asyncio.run(run(mode)).items():
         sys.stdout.write(f"{name}: {value}\n")
 
 

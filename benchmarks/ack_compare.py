@@ -46,7 +46,7 @@ async def measure(
             members=MEMBERS,
             script=script,
             latency=LATENCY,
-            **(env or {}),
+            env=env,
         )
         first = await world.burst(BURST, "first")
         await wait_all(first, 60)

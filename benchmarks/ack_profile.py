@@ -114,8 +114,7 @@ async def profile_variant(workdir: Path, variant: str, env: dict[str, str]) -> d
             f"profile-{variant}",
             members=MEMBERS,
             latency=LATENCY,
-            BENCH_TRACE_DIR=str(trace_dir),
-            **env,
+            env={"BENCH_TRACE_DIR": str(trace_dir), **env},
         )
         for window, when in enumerate(("first", "warm"), start=1):
             await world.bot.signal_and_wait(signal.SIGUSR1, "bench: profiling")

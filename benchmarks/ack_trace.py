@@ -147,7 +147,7 @@ class Tracer:
                 tracer.marks[ident]["frame"] = tracer.frame_at
             tracer.mark("parse", ident)
             try:
-                return parse(state, data)
+                return parse(state, data)  # pyright: ignore[reportArgumentType]
             finally:
                 tracer.mark("parsed", ident)
 

@@ -16,6 +16,7 @@ import inspect
 import os
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -83,9 +84,10 @@ def main() -> int:
     import bot
 
     # bot.main() or, since the entry moved to runtime/entry.py, main(ImageBot).
-    if inspect.signature(bot.main).parameters:
-        return bot.main(bot.ImageBot)
-    return bot.main()
+    entry: Callable[..., int] = bot.main
+    if inspect.signature(entry).parameters:
+        return entry(bot.ImageBot)
+    return entry()
 
 
 if __name__ == "__main__":

@@ -7,14 +7,19 @@ Delivery is timed from outside, on the stand-ins' shared monotonic clock:
   download = the API stand-in sent its answer → it sent the image's last byte
   post     = the image's last byte was sent → Discord's stand-in saw the upload begin
   overhead = download + post (the answer → the upload begins)
+
+The wall time of the backlog is head (first dispatch → first request at the provider) +
+the provider's slot-time, idle gaps included (slot_time.py) + tail (last answer → its upload).
 """
 
 from __future__ import annotations
 
+import math
 import statistics
 from contextlib import AsyncExitStack
 from pathlib import Path
 
+from benchmarks.slot_time import slot_time
 from benchmarks.world import (
     API_LATENCY,
     PROVIDER_CAP,
@@ -61,12 +66,19 @@ async def scenario_backlog(workdir: Path) -> dict[str, str]:
         downloads, posts, overheads = [], [], []
         for record in ok:
             answer = answered[prompt_of(record)]
+            if answer.finished is None:
+                continue
             sent = api.download_sent.get(api.file_of_prompt.get(prompt_of(record), ""))
             upload = delivered_at(record)
             overheads.append(upload - answer.finished)
             if sent is not None:
                 downloads.append(sent - answer.finished)
                 posts.append(upload - sent)
+        slots = slot_time(api.requests, PROVIDER_CAP)
+        arrivals = [r.started for r in api.requests]
+        head = min(arrivals) - first if arrivals else math.nan
+        answers_at = [a.finished for a in answered.values() if a.finished is not None]
+        tail = max(map(delivered_at, ok)) - max(answers_at) if ok and answers_at else math.nan
         rss = world.bot.peak_rss_mb()
         exit_code = await world.bot.stop()
     return {
@@ -78,6 +90,11 @@ async def scenario_backlog(workdir: Path) -> dict[str, str]:
         "provider_max_concurrent": str(api.max_in_flight),
         "utilisation": f"{(len(records) * API_LATENCY / PROVIDER_CAP) / wall:.3f}",
         "wall_s": f"{wall:.2f}",
+        "head_ms": f"{head * 1000:.1f}",
+        "tail_ms": f"{tail * 1000:.1f}",
+        "slot_idle_s": f"{slots.idle:.3f}",
+        "slot_gap_p50_ms": f"{percentile(slots.gaps, 50) * 1000:.1f}",
+        "slot_gap_p99_ms": f"{percentile(slots.gaps, 99) * 1000:.1f}",
         "image_mb": f"{len(api.image) / 1e6:.2f}",
         "download_p50_ms": median_ms(downloads),
         "post_p50_ms": median_ms(posts),

@@ -123,11 +123,10 @@ async def start_world(
     script: str = "launch_bot.py",
     image: bytes | None = None,
     latency: float = API_LATENCY,
-    **env: str,
+    env: dict[str, str] | None = None,
 ) -> World:
-    api = await stack.enter_async_context(
-        TimedAPIStandIn(latency=latency, concurrency_cap=PROVIDER_CAP, image=image)
-    )
+    api = TimedAPIStandIn(latency=latency, concurrency_cap=PROVIDER_CAP, image=image)
+    await stack.enter_async_context(api)
     discord = await stack.enter_async_context(DiscordStandIn(token=BENCH_TOKEN))
     guild = discord.add_guild(name=name)
     channel = discord.add_text_channel(guild, name="images")
@@ -141,7 +140,7 @@ async def start_world(
         IMAGE_API_RATE="10",
         MAX_PENDING_PER_USER="50",
         DISCORD_GUILD_IDS=str(guild.id),
-        **env,
+        **(env or {}),
     )
     await bot.start()
     stack.push_async_callback(_stop_quietly, bot)
