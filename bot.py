@@ -20,9 +20,10 @@ from config import Settings
 from imagecore.api.client import ImageClient
 from imagecore.api.rate_gate import RateGate
 from imagecore.background import BackgroundTasks
+from imagecore.policy.admission import utc_day
 from imagecore.policy.guild_settings import BotDefaults
 from imagecore.queue import FairScheduler
-from imagecore.storage import Storage
+from imagecore.storage import Storage, StorageUnavailable
 from imagecore.storage.ledger import JobLedger
 from imagecore.storage.settings_cache import SettingsCache
 from runtime import __version__
@@ -92,6 +93,7 @@ class ImageBot(commands.Bot):
         self._resources = contextlib.AsyncExitStack()
         self._resources.push_async_callback(storage.close)
         self._resources.push_async_callback(self._finish_history)
+        self._resources.push_async_callback(self.settings_cache.close)
         self._shutdown: asyncio.Future[None] | None = None
 
     @classmethod
@@ -108,12 +110,22 @@ class ImageBot(commands.Bot):
             timeout=self.config.image_api_timeout,
             gate=self.gate,
         )
+        await self.load_state()
         self.scheduler.start()
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         # Counted before a guild-scoped sync moves them off the global tree.
         self.command_count = len(self.tree.get_commands())
         await self.sync_commands()
+
+    async def load_state(self) -> None:
+        """Every server's settings and today's counts into memory, so /imagine decides
+        without waiting for the database. If that fails, they are read when first needed."""
+        try:
+            await self.settings_cache.load_all()
+            await self.ledger.preload(utc_day(self.clock()))
+        except StorageUnavailable as exc:
+            log.warning("could not load settings and counts at start (%s); reading them later", exc)
 
     async def sync_commands(self) -> None:
         """Sync only when the definitions changed since the last successful sync."""
@@ -176,6 +188,7 @@ class ImageBot(commands.Bot):
 
     async def _finish_history(self) -> None:
         await self.ledger.drain(HISTORY_DRAIN)
+        await self.ledger.close()
         await self.storage.flush_outbox()
 
 

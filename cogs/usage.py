@@ -12,6 +12,7 @@ from discord.ext import commands
 from cogs.utils.replies import tell_privately
 from imagecore.delivery.text_limits import one_line
 from imagecore.policy.admission import next_reset, utc_day
+from imagecore.policy.limits import effective_limits
 
 if TYPE_CHECKING:
     from bot import ImageBot
@@ -44,26 +45,29 @@ class UsageCog(commands.Cog):
     @app_commands.command(name="imagine-quota", description="How many images you have left today")
     async def quota(self, interaction: discord.Interaction[ImageBot]) -> None:
         now = self.bot.clock()
-        server = await self.bot.settings_cache.get(interaction.guild_id)
+        guild_id = interaction.guild_id
+        server = await self.bot.settings_cache.get(guild_id)
+        role_ids = [role.id for role in getattr(interaction.user, "roles", ())]
+        limits = effective_limits(self.bot.defaults, server, role_ids)
         usage = await self.bot.ledger.usage(
-            user_id=interaction.user.id, guild_id=interaction.guild_id, day=utc_day(now)
+            user_id=interaction.user.id, guild_id=guild_id, day=utc_day(now)
         )
-        used = usage.user_today
-        user_limit = server.user_daily_images or self.bot.config.user_daily_images
         lines = []
-        if user_limit is None:
+        if limits.exempt:
+            lines.append(
+                f"You've had {usage.user_today} images today; "
+                "your role exempts you from the per-member limits."
+            )
+        elif limits.user_daily_images is None:
             lines.append(
                 f"You've had {usage.user_today} images today; there is no daily limit for members."
             )
         else:
-            left = max(0, user_limit - used)
-            lines.append(f"You have **{left}** of {user_limit} images left today.")
-        if interaction.guild_id and server.guild_daily_images is not None:
-            left = max(0, server.guild_daily_images - usage.guild_today)
-            lines.append(f"The server has {left} of {server.guild_daily_images} left today.")
-        roles = getattr(interaction.user, "roles", [])
-        if server.exempt_role_id and any(role.id == server.exempt_role_id for role in roles):
-            lines.append("Your role exempts you from the per-member limits.")
+            left = max(0, limits.user_daily_images - usage.user_today)
+            lines.append(f"You have **{left}** of {limits.user_daily_images} images left today.")
+        if guild_id and limits.guild_daily_images is not None:
+            left = max(0, limits.guild_daily_images - usage.guild_today)
+            lines.append(f"The server has {left} of {limits.guild_daily_images} left today.")
         minutes = round((next_reset(now) - now) / 60)
         lines.append(
             f"Counts reset at 00:00 UTC (in {minutes // 60} h {minutes % 60} min). Only delivered images count."

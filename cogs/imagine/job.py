@@ -7,8 +7,7 @@ import asyncio
 import io
 import logging
 import time
-from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -17,6 +16,7 @@ import discord
 
 from cogs.imagine.cancel_button import cancel_view
 from cogs.imagine.embed import result_embed
+from cogs.imagine.history import job_record, stored_attempts
 from cogs.utils.replies import NO_MENTIONS, tell_privately
 from cogs.utils.sentences import (
     DROPPED,
@@ -32,16 +32,16 @@ from imagecore.background import BackgroundTasks
 from imagecore.delivery.status_updates import CoalescingUpdater
 from imagecore.delivery.upload_fit import fit_for_upload
 from imagecore.queue import Ticket, TicketState
-from imagecore.storage import AttemptRecord, JobRecord
+from imagecore.storage import AttemptRecord
 
 if TYPE_CHECKING:
-    from imagecore.api.attempts import Attempt
     from imagecore.api.client import GeneratedImage, ImageClient
     from imagecore.api.request import ImageRequest
+    from imagecore.policy.pending import Hold
     from imagecore.queue import FairScheduler
     from imagecore.storage.ledger import JobLedger
 
-__all__ = ["ImagineJob", "JobTools", "job_record"]
+__all__ = ["ImagineJob", "JobTools"]
 
 log = logging.getLogger(__name__)
 
@@ -58,8 +58,6 @@ class JobTools:
     ledger: JobLedger
     clock: Callable[[], float]  # wall clock, for history
     tasks: BackgroundTasks  # posting runs off the worker, so do status tickers
-    # Members' images between "made" and "recorded": still theirs for the limits.
-    delivering: Counter[int]
 
 
 class JobFailed(Exception):
@@ -77,8 +75,11 @@ class ImagineJob:
         request: ImageRequest,
         *,
         deadline: float,
+        hold: Hold,
     ) -> None:
         self.tools = tools
+        # Counts toward the member's limits until the job's end is recorded.
+        self.hold = hold
         self.interaction = interaction
         self.request = request
         self.deadline = deadline
@@ -86,6 +87,7 @@ class ImagineJob:
         self.submitted_at = tools.clock()
         self.generating_since: float | None = None
         self.updates = CoalescingUpdater(EDIT_INTERVAL)
+        self.recorded = False  # its end is in history (exactly once)
         # Every request sent to the provider for this job: what a moderator may be billed for.
         self.attempts: tuple[AttemptRecord, ...] = ()
         # Set once Discord has the acknowledgement; nothing may edit the response before.
@@ -94,9 +96,8 @@ class ImagineJob:
     # -- called by the scheduler ----------------------------------------------------------
 
     async def run(self) -> None:
-        await self.acknowledged.wait()
-        if self.updates.finished:  # the acknowledgement failed; nobody can be told
-            raise JobFailed("not acknowledged")
+        # The provider is asked at once, while Discord's acknowledgement may still be on
+        # its way; nothing touches the response before it is there.
         self.generating_since = time.monotonic()
         ticker = self.tools.tasks.spawn(self._tick(), name="status ticker")
         try:
@@ -120,18 +121,22 @@ class ImagineJob:
         finally:
             ticker.cancel()
         self.attempts = stored_attempts(image.attempts)
+        await self.acknowledged.wait()
+        if self.updates.finished:  # the acknowledgement failed: nobody can be shown it
+            self.record("failed", error_class="NotAcknowledged")
+            raise JobFailed("not acknowledged")
         # Posting happens off the worker: the provider's slot goes to the next job at once.
-        self.tools.delivering[self.interaction.user.id] += 1
-        self.tools.tasks.spawn(self._deliver_counted(image), name="deliver")
+        self.tools.tasks.spawn(self._deliver_or_fail(image), name="deliver")
 
-    async def _deliver_counted(self, image: GeneratedImage) -> None:
+    async def _deliver_or_fail(self, image: GeneratedImage) -> None:
+        # Whatever breaks, the job ends in a record (which frees its place in the limits)
+        # and a sentence to the member.
         try:
             await self.deliver(image)
-        finally:
-            delivering, user_id = self.tools.delivering, self.interaction.user.id
-            delivering[user_id] -= 1
-            if delivering[user_id] <= 0:
-                del delivering[user_id]
+        except Exception:
+            log.exception("delivering an image failed unexpectedly")
+            if not self.recorded:
+                await self._delivery_failed("Unexpected", UNEXPECTED)
 
     async def on_update(self, ticket: Ticket) -> None:
         # Nothing may touch the response before Discord has the acknowledgement.
@@ -171,6 +176,7 @@ class ImagineJob:
         )
 
     async def _tick(self) -> None:
+        await self.acknowledged.wait()
         while True:
             await self.updates.update(self._render_generating)
             await asyncio.sleep(TICK_INTERVAL)
@@ -202,11 +208,15 @@ class ImagineJob:
             filename=filename,
         )
 
+        # Closed by us: discord.py leaves a buffer it did not open alone, and aiohttp's copy
+        # of the image in it would otherwise wait for a full garbage collection.
+        buffer = io.BytesIO(fitted.data)
+
         async def post() -> None:
             await self.interaction.edit_original_response(
                 content=None,
                 embed=embed,
-                attachments=[discord.File(io.BytesIO(fitted.data), filename=filename)],
+                attachments=[discord.File(buffer, filename=filename)],
                 view=None,
                 allowed_mentions=NO_MENTIONS,
             )
@@ -226,6 +236,8 @@ class ImagineJob:
             log.exception("posting the image failed unexpectedly")
             await self._delivery_failed("Unexpected", UNEXPECTED)
             return
+        finally:
+            buffer.close()
         # Counted only now: a member's budget pays for images they actually received.
         self.record("delivered", revised_prompt=image.revised_prompt)
 
@@ -237,6 +249,10 @@ class ImagineJob:
     def record(
         self, status: str, *, error_class: str | None = None, revised_prompt: str | None = None
     ) -> None:
+        if self.recorded:
+            log.warning("job already recorded; not recording %s as well", status)
+            return
+        self.recorded = True
         self.tools.ledger.save(
             job_record(
                 self.interaction,
@@ -250,9 +266,12 @@ class ImagineJob:
                 attempts=self.attempts,
             )
         )
+        # In the same step as the save: the ledger counts a delivery from now on.
+        self.hold.release()
 
     async def fail(self, sentence: str) -> None:
         """Tell only the requester, and leave no public placeholder behind."""
+        await self.acknowledged.wait()
 
         async def remove_and_tell() -> None:
             await self._remove_placeholder()
@@ -268,43 +287,6 @@ class ImagineJob:
 
     async def _tell_requester(self, sentence: str) -> None:
         await tell_privately(self.interaction, sentence)
-
-
-def job_record(
-    interaction: discord.Interaction,
-    request: ImageRequest,
-    *,
-    created_at: float,
-    finished_at: float,
-    status: str,
-    error_class: str | None = None,
-    revised_prompt: str | None = None,
-    latency_seconds: float | None = None,
-    attempts: tuple[AttemptRecord, ...] = (),
-) -> JobRecord:
-    return JobRecord(
-        guild_id=interaction.guild_id,
-        channel_id=interaction.channel_id,
-        user_id=interaction.user.id,
-        prompt=request.prompt,
-        negative_prompt=request.negative_prompt,
-        model=request.model,
-        size=request.size,
-        prompt_extend=request.prompt_extend,
-        watermark=request.watermark,
-        seed=request.seed,
-        created_at=created_at,
-        status=status,
-        error_class=error_class,
-        revised_prompt=revised_prompt,
-        latency_seconds=latency_seconds,
-        finished_at=finished_at,
-        attempts=attempts,
-    )
-
-
-def stored_attempts(attempts: Iterable[Attempt]) -> tuple[AttemptRecord, ...]:
-    return tuple(AttemptRecord.from_dict(attempt.as_dict()) for attempt in attempts)
 
 
 def _duration(seconds: float) -> str:

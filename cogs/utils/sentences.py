@@ -129,6 +129,11 @@ def refusal_sentence(kind: str, detail: str, retry_at: float | None, now: float)
             return f"/imagine can't be used in this channel. Try {channels}."
         case "role":
             return "On this server, /imagine is open to certain roles only, and you don't have one."
+        case "unchecked":
+            return (
+                "This prompt could not be checked against the server's rules in time, so it "
+                "was not drawn. Try a shorter prompt."
+            )
         case "blocked_word":
             return f"This prompt can't be drawn here: it matches the server's blocked-word rule “{detail}”."
         case "cooldown":

@@ -47,7 +47,8 @@ class RequestContext:
     last_job_at: float | None
     user_today: int  # delivered today
     guild_today: int
-    pending: int  # this member's jobs queued or running
+    pending: int  # this member's images queued, being made or being posted
+    guild_pending: int = 0  # the same for the whole server
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +87,9 @@ def _how_often(limits: EffectiveLimits, ctx: RequestContext) -> Refusal | None:
     if user_limit is not None and ctx.user_today + ctx.pending >= user_limit:
         return Refusal("user_daily", str(user_limit), retry_at=next_reset(ctx.now))
     guild_limit = limits.guild_daily_images
-    if ctx.guild_id is not None and guild_limit is not None and ctx.guild_today >= guild_limit:
+    # The server's images still on their way count too: a burst can't pass the cap.
+    guild_total = ctx.guild_today + ctx.guild_pending
+    if ctx.guild_id is not None and guild_limit is not None and guild_total >= guild_limit:
         return Refusal("guild_daily", str(guild_limit), retry_at=next_reset(ctx.now))
     return None
 

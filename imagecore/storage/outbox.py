@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date
@@ -132,6 +132,34 @@ class Outbox:
         if self._writing is not None and matches(self._writing.delivery):
             kept += self._writing.images
         return kept
+
+    def day_images(self, day: date, guild_key: int | None = None) -> Counter[tuple[int, int]]:
+        """Delivered images kept here for that day, per (guild or 0, user)."""
+        kept: Counter[tuple[int, int]] = Counter()
+        deliveries = [(w.delivery, w.images) for w in self._jobs]
+        deliveries += list(self._counts.items())
+        if self._writing is not None:
+            deliveries.append((self._writing.delivery, self._writing.images))
+        for delivery, images in deliveries:
+            if (
+                delivery is not None
+                and delivery.day == day
+                and (guild_key is None or delivery.guild_key == guild_key)
+            ):
+                kept[(delivery.guild_key, delivery.user_id)] += images
+        return kept
+
+    def last_requests(self, since: float) -> dict[tuple[int | None, int], float]:
+        """The newest kept request per (guild, user) since ``since``, refusals aside."""
+        newest: dict[tuple[int | None, int], float] = {}
+        for write in [*self._jobs, self._writing]:
+            if not isinstance(write, NewJob) or write.job.status == "refused":
+                continue
+            job = write.job
+            if job.created_at >= since:
+                key = (job.guild_id, job.user_id)
+                newest[key] = max(newest.get(key, job.created_at), job.created_at)
+        return newest
 
     def last_created_at(self, *, user_id: int, guild_id: int | None) -> float | None:
         writes = [*self._jobs, self._writing]

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from imagecore.policy.guild_settings import GuildSettings, SettingChange
-from imagecore.storage import guild_lists, job_rows, settings_rows
+from imagecore.storage import guild_lists, job_rows, settings_rows, snapshots
 from imagecore.storage.days import utc_day
 from imagecore.storage.engine import create_engine
 from imagecore.storage.errors import StorageUnavailable, driver_message, is_unavailable
@@ -27,6 +27,7 @@ from imagecore.storage.migrate import upgrade_schema
 from imagecore.storage.outbox import MAX_KEPT_JOBS, Delivery, NewJob, Outbox, PendingWrite
 from imagecore.storage.records import JOB_STATUSES, GuildStats, JobRecord, Usage
 from imagecore.storage.settings_codec import check_changes
+from imagecore.storage.snapshots import UsageKey
 from imagecore.storage.transactions import transaction
 from imagecore.storage.urls import DatabaseTarget, parse_database_url
 
@@ -228,6 +229,28 @@ class Storage:
         if guild_id is not None:
             guild += self._outbox.images(day=day, guild_key=guild_key)
         return Usage(user_today=user, guild_today=guild)
+
+    async def all_guild_settings(self) -> dict[int, GuildSettings]:
+        """Every server that ever set something, by guild id."""
+        async with self._transaction("reading all settings", write=False) as connection:
+            return await snapshots.all_settings(connection)
+
+    async def day_usage(self, day: date, guild_key: int | None = None) -> dict[UsageKey, int]:
+        """Delivered images that day per (guild or 0 for DMs, user), kept writes included;
+        one guild's only when ``guild_key`` is given."""
+        async with self._transaction("reading the day's usage", write=False) as connection:
+            stored = await snapshots.day_usage(connection, day, guild_key)
+        for key, images in self._outbox.day_images(day, guild_key).items():
+            stored[key] = stored.get(key, 0) + images
+        return stored
+
+    async def last_requests(self, since: float) -> dict[tuple[int | None, int], float]:
+        """Each member's newest request per guild (None: DMs) since ``since``."""
+        async with self._transaction("reading recent requests", write=False) as connection:
+            stored = await snapshots.last_requests(connection, since)
+        for key, at in self._outbox.last_requests(since).items():
+            stored[key] = max(stored.get(key, at), at)
+        return stored
 
     async def last_job_at(self, *, user_id: int, guild_id: int | None) -> float | None:
         """When the user's newest request here (not counting refused ones) was made."""

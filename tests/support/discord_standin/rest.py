@@ -151,9 +151,17 @@ class RestAPI(CommandRoutes, InteractionRoutes, ChannelRoutes, RestBase):
                 status = http_exc.status
                 raise DiscordAPIError(status, 0, f"{status}: {http_exc.reason}")
             if api_path is not None:
-                injected = self.s._take_failure(request.method, api_path)
-                if injected is not None:
-                    raise injected
+                injected = self.s._take_failure(
+                    request.method, api_path, has_files=bool(record.files)
+                )
+                if injected is not None and injected.error is None:
+                    record.status = 0  # no answer at all
+                    if request.transport is not None:
+                        request.transport.abort()
+                    self.s._notify_request()
+                    raise ConnectionResetError("stand-in dropped the connection (injected)")
+                if injected is not None and injected.error is not None:
+                    raise injected.error
                 if not api_path.startswith(_NO_BOT_AUTH_PREFIXES) and api_path != "/gateway":
                     self._check_auth(request)
             response = await handler(request)
@@ -161,6 +169,8 @@ class RestAPI(CommandRoutes, InteractionRoutes, ChannelRoutes, RestBase):
         except DiscordAPIError as exc:
             record.response = exc.body()
             response = json_response(exc.body(), status=exc.status, headers=exc.headers)
+        except ConnectionResetError:
+            raise  # an injected dropped connection: nothing is answered
         except Exception as exc:
             # A bug in the stand-in, not a Discord answer: keep it visible to tests.
             log.exception("stand-in failed handling %s %s", request.method, request.path)

@@ -37,8 +37,9 @@ class InjectedFailure:
 
     method: str | None
     path: re.Pattern[str]
-    error: DiscordAPIError
+    error: DiscordAPIError | None  # None: the connection is dropped without an answer
     times: int
+    uploads_only: bool = False  # only requests that carry files
 
 
 class DiscordStandIn(InteractionDriver):
@@ -223,12 +224,31 @@ class DiscordStandIn(InteractionDriver):
             )
         )
 
-    def _take_failure(self, method: str, api_path: str) -> DiscordAPIError | None:
+    def inject_disconnect(
+        self, path: str, *, method: str | None = None, times: int = 1, uploads_only: bool = False
+    ) -> None:
+        """Drop the connection of the next ``times`` matching requests without answering,
+        as a network failure mid-request does (the client sees the server disconnect)."""
+        self._failures.append(
+            InjectedFailure(
+                method=method and method.upper(),
+                path=re.compile(path),
+                error=None,
+                times=times,
+                uploads_only=uploads_only,
+            )
+        )
+
+    def _take_failure(
+        self, method: str, api_path: str, *, has_files: bool = False
+    ) -> InjectedFailure | None:
         for failure in self._failures:
             if failure.method not in (None, method) or not failure.path.search(api_path):
+                continue
+            if failure.uploads_only and not has_files:
                 continue
             failure.times -= 1
             if failure.times <= 0:
                 self._failures.remove(failure)
-            return failure.error
+            return failure
         return None

@@ -12,6 +12,7 @@ import pytest
 from imagecore.storage import JobRecord, Storage, Usage
 from imagecore.storage.days import utc_day
 from imagecore.storage.ledger import JobLedger
+from imagecore.storage.snapshots import UsageKey
 from tests.support.clock import FakeClock
 from tests.support.storage import START, job
 
@@ -39,13 +40,13 @@ class SteeredStorage(Storage):
         await self.write_gate.wait()
         await super().save_job(job)
 
-    async def usage(self, *, user_id: int, guild_id: int | None, day: date) -> Usage:
+    async def day_usage(self, day: date, guild_key: int | None = None) -> dict[UsageKey, int]:
         self.reads += 1
         self.read_started.set()
         if self.before_read is not None:
             gate, self.before_read = self.before_read, None
             await gate.wait()
-        return await super().usage(user_id=user_id, guild_id=guild_id, day=day)
+        return await super().day_usage(day, guild_key)
 
 
 @pytest.fixture

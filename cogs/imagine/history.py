@@ -1,0 +1,53 @@
+"""A job as its history row: what was asked, what came of it, and every API attempt."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+import discord
+
+from imagecore.storage import AttemptRecord, JobRecord
+
+if TYPE_CHECKING:
+    from imagecore.api.attempts import Attempt
+    from imagecore.api.request import ImageRequest
+
+__all__ = ["job_record", "stored_attempts"]
+
+
+def job_record(
+    interaction: discord.Interaction,
+    request: ImageRequest,
+    *,
+    created_at: float,
+    finished_at: float,
+    status: str,
+    error_class: str | None = None,
+    revised_prompt: str | None = None,
+    latency_seconds: float | None = None,
+    attempts: tuple[AttemptRecord, ...] = (),
+) -> JobRecord:
+    return JobRecord(
+        guild_id=interaction.guild_id,
+        channel_id=interaction.channel_id,
+        user_id=interaction.user.id,
+        prompt=request.prompt,
+        negative_prompt=request.negative_prompt,
+        model=request.model,
+        size=request.size,
+        prompt_extend=request.prompt_extend,
+        watermark=request.watermark,
+        seed=request.seed,
+        created_at=created_at,
+        status=status,
+        error_class=error_class,
+        revised_prompt=revised_prompt,
+        latency_seconds=latency_seconds,
+        finished_at=finished_at,
+        attempts=attempts,
+    )
+
+
+def stored_attempts(attempts: Iterable[Attempt]) -> tuple[AttemptRecord, ...]:
+    return tuple(AttemptRecord.from_dict(attempt.as_dict()) for attempt in attempts)

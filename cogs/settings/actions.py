@@ -1,0 +1,96 @@
+"""What every /imagine-settings command does once it knows the change: store it, answer
+the moderator, post to the server's log channel."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import discord
+
+from cogs.settings.format import describe_change
+from cogs.utils.errors import InvalidInput
+from cogs.utils.mod_log import post_mod_log
+from cogs.utils.replies import tell_privately
+from imagecore.policy.guild_settings import SettingChange
+from imagecore.policy.validation import validate_changes
+from imagecore.storage import ListEditError
+
+if TYPE_CHECKING:
+    from bot import ImageBot
+
+__all__ = ["SettingsActions", "guild_id_of"]
+
+
+def guild_id_of(interaction: discord.Interaction) -> int:
+    # The group is guild_only and its check refuses DMs; this only narrows the type.
+    if interaction.guild_id is None:
+        raise InvalidInput("This command works only inside a server.")
+    return interaction.guild_id
+
+
+class SettingsActions:
+    bot: ImageBot
+
+    async def change(self, interaction: discord.Interaction, **changes: Any) -> None:
+        """Check the changes by the core's rules, store them, say what changed."""
+        guild_id = guild_id_of(interaction)
+        checked = await self.checked(changes)
+        applied = await self.bot.storage.change_guild_settings(
+            guild_id, interaction.user.id, **checked
+        )
+        self.bot.settings_cache.invalidate(guild_id)
+        await self.report(interaction, applied)
+
+    async def edit_list(
+        self,
+        interaction: discord.Interaction,
+        name: str,
+        *,
+        add: Any = None,
+        remove: Any = None,
+        max_items: int | None = None,
+    ) -> None:
+        """One entry on or off a list, read and written in one locked transaction, so two
+        moderators editing at once both land."""
+        guild_id = guild_id_of(interaction)
+        if add is not None:
+            # The new entry passes the same rules as a whole list would (a rule compiles,
+            # an id is an id); its normalised form is what is stored.
+            (add,) = (await self.checked({name: (add,)}))[name]  # type: ignore[misc]
+        try:
+            applied = await self.bot.storage.edit_guild_list(
+                guild_id, interaction.user.id, name, add=add, remove=remove, max_items=max_items
+            )
+        except ListEditError as exc:
+            raise InvalidInput(str(exc)) from None
+        self.bot.settings_cache.invalidate(guild_id)
+        await self.report(interaction, applied)
+
+    async def checked(self, changes: dict[str, Any]) -> dict[str, object]:
+        try:
+            if "blocked_words" in changes:
+                # Trying a new regular expression on hostile inputs takes a few tenths of a
+                # second: not on the event loop that serves everyone.
+                return await asyncio.to_thread(validate_changes, changes, self.bot.defaults)
+            return validate_changes(changes, self.bot.defaults)
+        except ValueError as exc:
+            raise InvalidInput(str(exc)) from None
+
+    async def report(
+        self, interaction: discord.Interaction, applied: Sequence[SettingChange]
+    ) -> None:
+        if not applied:
+            await tell_privately(
+                interaction, "Nothing changed: the settings already were like that."
+            )
+            return
+        lines = "\n".join(f"• {describe_change(c)}" for c in applied)
+        await tell_privately(interaction, f"Changed:\n{lines}")
+        settings = await self.bot.settings_cache.get(guild_id_of(interaction))
+        await post_mod_log(
+            self.bot,
+            settings.log_channel_id,
+            f"⚙️ <@{interaction.user.id}> changed /imagine settings:\n{lines}",
+        )
