@@ -52,7 +52,7 @@ async def test_sigterm_finishes_the_running_image_tells_the_queue_and_exits_0(tm
     # Waiting members were told plainly, and no public placeholder was left behind.
     for record in queued:
         assert private_texts(record) == [DROPPED]
-        assert record.original.deleted
+        assert record.original is not None and record.original.deleted
     # Someone asking during shutdown is told at once.
     assert private_texts(newcomer) == [RESTARTING]
     assert api.generation_calls == 1

@@ -18,6 +18,7 @@ import discord
 import pytest
 from discord import app_commands
 from discord.ext import commands
+from discord.http import Route
 from PIL import Image
 
 from tests.support.discord_standin import (
@@ -500,7 +501,7 @@ async def test_message_limits(discord_api: DiscordStandIn, bot: StandInTestBot, 
         assert (caught.value.status, caught.value.code) == (400, 50035)
         assert expected in caught.value.text
     # discord.py refuses more than 10 embeds itself, so send that one raw.
-    route = discord.http.Route("POST", "/channels/{channel_id}/messages", channel_id=channel.id)
+    route = Route("POST", "/channels/{channel_id}/messages", channel_id=channel.id)
     with pytest.raises(discord.HTTPException) as caught:
         await bot.http.request(route, json={"embeds": [{"title": str(i)} for i in range(11)]})
     assert caught.value.code == 50035 and "10 or fewer" in caught.value.text
@@ -519,7 +520,7 @@ async def test_message_limits(discord_api: DiscordStandIn, bot: StandInTestBot, 
 
 async def test_unknown_route_is_recorded(discord_api: DiscordStandIn, bot: StandInTestBot):
     with pytest.raises(discord.NotFound):
-        await bot.http.request(discord.http.Route("GET", "/not/a/route"))
+        await bot.http.request(Route("GET", "/not/a/route"))
     (unknown,) = discord_api.unknown_routes
     assert unknown.path.endswith("/not/a/route") and unknown.status == 404
     discord_api.requests.remove(unknown)

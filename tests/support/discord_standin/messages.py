@@ -309,7 +309,9 @@ def normalize_embeds(
         embed.setdefault("type", "rich")
         for key in ("image", "thumbnail"):
             part = embed.get(key)
-            url = part.get("url") if isinstance(part, dict) else None
+            if not isinstance(part, dict):
+                continue
+            url = part.get("url")
             if isinstance(url, str) and url.startswith("attachment://"):
                 attachment = by_name.get(url.removeprefix("attachment://"))
                 if attachment is not None:

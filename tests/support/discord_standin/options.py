@@ -119,7 +119,6 @@ def _check_choices(spec: dict[str, Any], value: Any, where: str) -> None:
 
 def _coerce(spec: dict[str, Any], value: Any, where: str, resolved: ResolvedBuilder) -> Any:
     otype = spec.get("type")
-    kind = TYPE_NAMES.get(otype, str(otype))
     if otype == OPT_STRING:
         if not isinstance(value, str):
             raise InvalidOptions(f"{where}: expected a string, got {type(value).__name__}")
@@ -130,6 +129,7 @@ def _coerce(spec: dict[str, Any], value: Any, where: str, resolved: ResolvedBuil
         _check_choices(spec, value, where)
         return value
     if otype in (OPT_INTEGER, OPT_NUMBER):
+        kind = TYPE_NAMES[otype]
         numeric = (int,) if otype == OPT_INTEGER else (int, float)
         if isinstance(value, bool) or not isinstance(value, numeric):
             raise InvalidOptions(f"{where}: expected {kind}, got {type(value).__name__}")

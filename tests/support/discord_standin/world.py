@@ -5,9 +5,10 @@ as they would on Discord."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from . import permissions as perms
-from .gateway import INTENT_GUILD_MEMBERS, INTENT_GUILDS
+from .gateway import INTENT_GUILD_MEMBERS, INTENT_GUILDS, GatewaySession
 from .models import CHANNEL_DM, CHANNEL_TEXT, Channel, Guild, Member, Role, User
 from .state import StandInState
 
@@ -29,6 +30,11 @@ Target = Member | User | Role | Guild
 
 class WorldBuilding(StandInState):
     """``add_guild``/``add_text_channel``/``add_role``/``add_member``/overwrites."""
+
+    def _guild_create_payload(self, guild: Guild, session: GatewaySession | None) -> dict[str, Any]:
+        """GUILD_CREATE's data for ``guild``: GatewayEvents (events.py) writes it; declared
+        here because joining a guild or changing it sends it."""
+        raise NotImplementedError
 
     def add_user(self, name: str, *, global_name: str | None = None, locale: str = "en-US") -> User:
         user = User(

@@ -51,34 +51,40 @@ async def admit(settings: GuildSettings, context: RequestContext) -> Refusal | N
     return await Admission().check(settings, limits, context)
 
 
+def refused(refusal: Refusal | None) -> Refusal:
+    assert refusal is not None, "expected a refusal, the request was let through"
+    return refusal
+
+
 async def test_nothing_set_lets_everything_through():
     assert await admit(GuildSettings(), ctx()) is None
 
 
 async def test_channel_allow_list():
     settings = GuildSettings(allowed_channel_ids=(11, 12))
-    assert (await admit(settings, ctx())).kind == "channel"
+    assert refused(await admit(settings, ctx())).kind == "channel"
     assert await admit(settings, ctx(channel_id=12)) is None
 
 
 async def test_role_allow_list():
     settings = GuildSettings(allowed_role_ids=(5,))
-    assert (await admit(settings, ctx(role_ids=[4]))).kind == "role"
+    assert refused(await admit(settings, ctx(role_ids=[4]))).kind == "role"
     assert await admit(settings, ctx(role_ids=[4, 5])) is None
 
 
 async def test_blocked_words_name_the_rule_and_check_the_negative_prompt_too():
     settings = GuildSettings(blocked_words=("gore", "re:^nsfw"))
-    assert (await admit(settings, ctx(prompt="lots of GORE"))).detail == "gore"
+    assert refused(await admit(settings, ctx(prompt="lots of GORE"))).detail == "gore"
     assert await admit(settings, ctx(prompt="gorey")) is None  # whole words only
     assert (
-        await admit(settings, ctx(prompt="x", negative_prompt="nsfw stuff"))
-    ).detail == "re:^nsfw"
+        refused(await admit(settings, ctx(prompt="x", negative_prompt="nsfw stuff"))).detail
+        == "re:^nsfw"
+    )
 
 
 async def test_cooldown_and_its_exempt_role():
     settings = GuildSettings(cooldown_seconds=30, exempt_role_id=7)
-    refusal = await admit(settings, ctx(last_job_at=NOON - 10))
+    refusal = refused(await admit(settings, ctx(last_job_at=NOON - 10)))
     assert refusal.kind == "cooldown" and refusal.retry_at == NOON + 20
     assert await admit(settings, ctx(last_job_at=NOON - 31)) is None
     assert await admit(settings, ctx(last_job_at=NOON - 10, role_ids=[7])) is None
@@ -86,13 +92,13 @@ async def test_cooldown_and_its_exempt_role():
 
 async def test_daily_limits_count_pending_jobs_and_reset_at_utc_midnight():
     settings = GuildSettings(user_daily_images=5, guild_daily_images=100, exempt_role_id=7)
-    refusal = await admit(settings, ctx(user_today=3, pending=2))
+    refusal = refused(await admit(settings, ctx(user_today=3, pending=2)))
     assert refusal.kind == "user_daily"
     assert refusal.retry_at == datetime(2026, 11, 26, tzinfo=UTC).timestamp()
     assert await admit(settings, ctx(user_today=3, pending=1)) is None
     assert await admit(settings, ctx(user_today=9, role_ids=[7])) is None
     # The server's cap holds even for the exempt role: it is what the owner pays.
-    assert (await admit(settings, ctx(guild_today=100, role_ids=[7]))).kind == "guild_daily"
+    assert refused(await admit(settings, ctx(guild_today=100, role_ids=[7]))).kind == "guild_daily"
 
 
 def test_bot_limits_apply_where_the_server_set_none():
@@ -171,8 +177,11 @@ def test_the_old_synchronous_form_still_refuses_what_it_cannot_check():
     # Kept until the callers move to Admission.check; it must not fail open either.
     settings = BOT.limits_for(GuildSettings(blocked_words=("re:(a+)+$",), cooldown_seconds=5))
     assert settings.max_pending_per_user == 3 and settings.cooldown_seconds == 5
-    assert check_admission(settings, ctx(prompt="a" * 5000 + "!")).kind == "unchecked"
-    assert check_admission(settings, ctx(prompt="cat", last_job_at=NOON - 1)).kind == "cooldown"
+    assert refused(check_admission(settings, ctx(prompt="a" * 5000 + "!"))).kind == "unchecked"
+    assert (
+        refused(check_admission(settings, ctx(prompt="cat", last_job_at=NOON - 1))).kind
+        == "cooldown"
+    )
 
 
 def test_utc_day_and_reset():

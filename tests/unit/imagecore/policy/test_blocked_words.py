@@ -41,12 +41,14 @@ def test_the_slow_rules_pass_the_add_time_checks(rule):
 async def test_the_reproduction_is_refused_by_the_plain_word():
     settings = GuildSettings(blocked_words=(*SLOW, "gore"))
     refusal = await Admission().check(settings, NO_LIMITS, ctx("gore " + "x" * 800))
+    assert refusal is not None
     assert (refusal.kind, refusal.detail) == ("blocked_word", "gore")
 
 
 async def test_a_prompt_only_the_slow_rules_could_decide_is_refused_as_unchecked():
     settings = GuildSettings(blocked_words=(*SLOW, "gore"))
     refusal = await Admission().check(settings, NO_LIMITS, ctx("x" * 800))
+    assert refusal is not None
     assert refusal.kind == "unchecked" and refusal.retry_at is None
     assert "timed out" in refusal.detail  # for the moderators' log
 

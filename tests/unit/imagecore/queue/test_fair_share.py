@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import copy
 import random
+from typing import TypeVar
 
 from imagecore.queue.fair_share import FairShare
 
+K = TypeVar("K")
 
-def drain(share: FairShare[str]) -> list[str]:
-    order: list[str] = []
+
+def drain(share: FairShare[K]) -> list[K]:
+    order: list[K] = []
     while share.schedule():
         order.append(share.pop())
     return order

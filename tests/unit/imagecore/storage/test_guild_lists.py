@@ -55,7 +55,7 @@ async def history(storage: Storage) -> list[SettingChange]:
     ],
 )
 async def test_concurrent_adds_all_land_and_the_audit_matches(
-    two: tuple[Storage, Storage], name: str, values: list[object]
+    two: tuple[Storage, Storage], name: str, values: list[int] | list[str]
 ) -> None:
     first, second = two
     results = await asyncio.gather(

@@ -9,6 +9,7 @@ import logging
 import sqlite3
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -51,7 +52,7 @@ class Database:
 
 
 def kept(
-    user_id: int = ALICE, *, delivered: bool = True, at: float = START, **fields: object
+    user_id: int = ALICE, *, delivered: bool = True, at: float = START, **fields: Any
 ) -> NewJob:
     status = "delivered" if delivered else "failed"
     record = job(user_id, status=status, created_at=at, finished_at=at, **fields)

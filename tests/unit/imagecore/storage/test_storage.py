@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 
@@ -27,7 +28,7 @@ async def deliver(
     )
 
 
-async def finish(storage: Storage, status: str, user_id: int = ALICE, **fields: object) -> None:
+async def finish(storage: Storage, status: str, user_id: int = ALICE, **fields: Any) -> None:
     await storage.save_job(job(user_id, status=status, finished_at=START, **fields))
 
 
