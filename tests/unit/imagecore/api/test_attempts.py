@@ -71,4 +71,4 @@ def test_the_answer_helpers_are_still_importable_from_errors():
     for name in ("classify_error", "parse_error_body", "parse_retry_after", "ErrorInfo"):
         assert getattr(errors, name) is getattr(answers, name)
     with pytest.raises(AttributeError):
-        _ = errors.no_such_name  # type: ignore[attr-defined]
+        _ = errors.no_such_name
