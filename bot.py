@@ -173,7 +173,7 @@ class ImageBot(commands.Bot):
     async def close(self) -> None:
         """Stop once, however many signals or callers ask: every caller waits for the end."""
         if self._shutdown is None:
-            self._shutdown = asyncio.ensure_future(self._close_once())
+            self._shutdown = self.tasks.spawn(self._close_once(), name="shutdown")
         await asyncio.shield(self._shutdown)
 
     async def _close_once(self) -> None:

@@ -136,7 +136,7 @@ class Tracer:
             tracer.frame_at = time.monotonic()
             return await received(ws, msg)
 
-        discord.gateway.DiscordWebSocket.received_message = received_message  # type: ignore[method-assign]
+        discord.gateway.DiscordWebSocket.received_message = received_message
 
         parse = discord.state.ConnectionState.parse_interaction_create
 

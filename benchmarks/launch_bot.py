@@ -72,7 +72,7 @@ def announce_ready(profiling: Profiling | None) -> None:
             say("bench: ready")
         dispatch(client, event, *args, **kwargs)
 
-    discord.Client.dispatch = dispatch_and_announce  # type: ignore[method-assign]
+    discord.Client.dispatch = dispatch_and_announce
 
 
 def main() -> int:

@@ -37,7 +37,7 @@ class UsageCog(commands.Cog):
     def __init__(self, bot: ImageBot) -> None:
         self.bot = bot
 
-    async def interaction_check(self, interaction: discord.Interaction[ImageBot]) -> bool:  # type: ignore[override]
+    async def interaction_check(self, interaction: discord.Interaction[ImageBot]) -> bool:
         # Acknowledge before touching the database: a locked one may take seconds.
         await interaction.response.defer(ephemeral=True, thinking=True)
         return True

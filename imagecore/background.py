@@ -26,19 +26,26 @@ class BackgroundTasks:
         self._tasks: set[asyncio.Task[Any]] = set()
 
     def spawn(
-        self, coroutine: Coroutine[Any, Any, T], *, name: str | None = None
+        self,
+        coroutine: Coroutine[Any, Any, T],
+        *,
+        name: str | None = None,
+        expected: tuple[type[BaseException], ...] = (),
     ) -> asyncio.Task[T]:
+        """``expected``: errors its awaiters handle (logged here at DEBUG only)."""
         task = asyncio.get_running_loop().create_task(coroutine, name=name)
         self._tasks.add(task)
-        task.add_done_callback(self._finished)
+        task.add_done_callback(lambda done: self._finished(done, expected))
         return task
 
-    def _finished(self, task: asyncio.Task[Any]) -> None:
+    def _finished(self, task: asyncio.Task[Any], expected: tuple[type[BaseException], ...]) -> None:
         self._tasks.discard(task)
         if task.cancelled():
             return
         error = task.exception()
-        if error is not None:
+        if isinstance(error, expected):
+            log.debug("%s: background task %s: %s", self._owner, task.get_name(), error)
+        elif error is not None:
             log.error("%s: background task %s failed", self._owner, task.get_name(), exc_info=error)
 
     def __len__(self) -> int:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 import discord
@@ -10,10 +9,9 @@ import discord
 from imagecore.storage import AttemptRecord, JobRecord
 
 if TYPE_CHECKING:
-    from imagecore.api.attempts import Attempt
     from imagecore.api.request import ImageRequest
 
-__all__ = ["job_record", "stored_attempts"]
+__all__ = ["job_record"]
 
 
 def job_record(
@@ -47,7 +45,3 @@ def job_record(
         finished_at=finished_at,
         attempts=attempts,
     )
-
-
-def stored_attempts(attempts: Iterable[Attempt]) -> tuple[AttemptRecord, ...]:
-    return tuple(AttemptRecord.from_dict(attempt.as_dict()) for attempt in attempts)

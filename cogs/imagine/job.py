@@ -16,7 +16,7 @@ import discord
 
 from cogs.imagine.cancel_button import cancel_view
 from cogs.imagine.embed import result_embed
-from cogs.imagine.history import job_record, stored_attempts
+from cogs.imagine.history import job_record
 from cogs.utils.replies import NO_MENTIONS, tell_privately
 from cogs.utils.sentences import (
     DROPPED,
@@ -103,7 +103,7 @@ class ImagineJob:
         try:
             image = await self.tools.client.generate(self.request, deadline=self.deadline)
         except ImageAPIError as exc:
-            self.attempts = stored_attempts(exc.attempts)
+            self.attempts = tuple(exc.attempts)
             log.warning(
                 "image for user %s in guild %s failed: %s",
                 self.interaction.user.id,
@@ -120,7 +120,7 @@ class ImagineJob:
             raise JobFailed("unexpected") from None
         finally:
             ticker.cancel()
-        self.attempts = stored_attempts(image.attempts)
+        self.attempts = tuple(image.attempts)
         await self.acknowledged.wait()
         if self.updates.finished:  # the acknowledgement failed: nobody can be shown it
             self.record("failed", error_class="NotAcknowledged")

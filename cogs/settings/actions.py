@@ -58,7 +58,10 @@ class SettingsActions:
         if add is not None:
             # The new entry passes the same rules as a whole list would (a rule compiles,
             # an id is an id); its normalised form is what is stored.
-            (add,) = (await self.checked({name: (add,)}))[name]  # type: ignore[misc]
+            checked = (await self.checked({name: (add,)}))[name]
+            if not isinstance(checked, tuple) or len(checked) != 1:
+                raise InvalidInput("That can't be put on the list.")
+            add = checked[0]
         try:
             applied = await self.bot.storage.edit_guild_list(
                 guild_id, interaction.user.id, name, add=add, remove=remove, max_items=max_items

@@ -52,7 +52,7 @@ class SettingsCog(ListCommands, commands.GroupCog, group_name="imagine-settings"
     async def cog_unload(self) -> None:
         self.bot.remove_dynamic_items(ResetButton, KeepButton)
 
-    async def interaction_check(self, interaction: discord.Interaction[ImageBot]) -> bool:  # type: ignore[override]
+    async def interaction_check(self, interaction: discord.Interaction[ImageBot]) -> bool:
         # default_permissions only hides the command; the bot checks again.
         perms = interaction.permissions
         if interaction.guild is None or not (perms.manage_guild or perms.administrator):

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import random
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Protocol
@@ -52,8 +52,29 @@ class Attempt:
     request_id: str | None  # the API's id for the request, when it gave one
     seconds: float
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, object]) -> Attempt:
+        """From ``as_dict()``'s shape (a stored row). Other keys are
+        ignored; ValueError for a missing key or a value of the wrong type."""
+        try:
+            number, outcome, status = data["number"], data["outcome"], data["status"]
+            request_id, seconds = data["request_id"], data["seconds"]
+        except KeyError as exc:
+            raise ValueError(f"an attempt needs {exc.args[0]!r}: {dict(data)!r}") from None
+        if (
+            isinstance(number, int)
+            and not isinstance(number, bool)
+            and isinstance(outcome, str)
+            and (status is None or (isinstance(status, int) and not isinstance(status, bool)))
+            and (request_id is None or isinstance(request_id, str))
+            and isinstance(seconds, int | float)
+            and not isinstance(seconds, bool)
+        ):
+            return cls(number, outcome, status, request_id, float(seconds))
+        raise ValueError(f"not an attempt: {dict(data)!r}")
+
     def as_dict(self) -> dict[str, object]:
-        """The shape the job history stores (``AttemptRecord.from_dict`` reads it)."""
+        """The shape the job history stores (``from_dict`` reads it back)."""
         return {
             "number": self.number,
             "outcome": self.outcome,

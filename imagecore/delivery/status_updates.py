@@ -13,6 +13,8 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 
+from imagecore.background import BackgroundTasks
+
 __all__ = ["CoalescingUpdater"]
 
 log = logging.getLogger(__name__)
@@ -28,6 +30,7 @@ class CoalescingUpdater:
         self._pending: Send | None = None
         self._timer: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()  # one send at a time, in order
+        self._tasks = BackgroundTasks("status updates")
         self._finished = False
         self.sent = 0
 
@@ -45,7 +48,7 @@ class CoalescingUpdater:
             return
         self._pending = send
         if self._timer is None:
-            self._timer = asyncio.create_task(self._later(max(wait, 0.0)))
+            self._timer = self._tasks.spawn(self._later(max(wait, 0.0)), name="status update")
 
     async def final(self, send: Send) -> None:
         """Send the last update right away; later updates are ignored."""

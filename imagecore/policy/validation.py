@@ -101,9 +101,10 @@ def _check(
         case "blocked_words":
             return _rules(label, _items(label, value), current)
     low, high = limit_bounds(name, defaults)
-    if not _is_int(value) or not low <= value <= high:  # type: ignore[operator]
+    number = _whole(value)
+    if number is None or not low <= number <= high:
         raise ValueError(f"{label} must be a whole number between {low} and {high}.")
-    return value
+    return number
 
 
 def _rules(label: str, values: list[object], current: GuildSettings | None) -> tuple[str, ...]:
@@ -120,14 +121,16 @@ def _rules(label: str, values: list[object], current: GuildSettings | None) -> t
     return unique
 
 
-def _is_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+def _whole(value: object) -> int | None:
+    """``value`` if it is a whole number (a bool is not), else None."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _snowflake(label: str, value: object) -> int:
-    if not _is_int(value) or value <= 0:  # type: ignore[operator]
+    number = _whole(value)
+    if number is None or number <= 0:
         raise ValueError(f"{label} must be a channel or role of this server.")
-    return value  # type: ignore[return-value]
+    return number
 
 
 def _items(label: str, value: object) -> list[object]:

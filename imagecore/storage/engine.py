@@ -79,7 +79,8 @@ def _postgres_connector(
     async def connect() -> asyncpg.Connection:
         return await asyncpg.connect(
             dsn,
-            timeout=connect_timeout,
+            # asyncpg takes seconds as a float; its annotation says int.
+            timeout=connect_timeout,  # pyright: ignore[reportArgumentType]
             # A silent server (a black hole) would otherwise hang a statement forever.
             command_timeout=command_timeout,
             server_settings=settings,

@@ -44,7 +44,10 @@ async def insert_job(connection: AsyncConnection, new: NewJob) -> int:
     result = await connection.execute(sa.insert(jobs).values(**values))
     if new.delivery is not None:
         await _count(connection, new.delivery)
-    return int(result.inserted_primary_key[0])
+    key = result.inserted_primary_key
+    if key is None:
+        raise RuntimeError("the database returned no id for the new job")
+    return int(key[0])
 
 
 async def _count(connection: AsyncConnection, delivery: Delivery, images: int = 1) -> None:
@@ -98,7 +101,7 @@ async def recent_jobs(connection: AsyncConnection, *, user_id: int, limit: int) 
     return [_job(row) for row in (await connection.execute(query)).mappings()]
 
 
-def _job(row: Mapping[str, Any]) -> JobRecord:
+def _job(row: Mapping[Any, Any]) -> JobRecord:
     # The columns are JobRecord's fields; attempts come back from JSON.
     attempts = tuple(AttemptRecord.from_dict(a) for a in row["attempts"] or ())
     return JobRecord(**{**row, "attempts": attempts})

@@ -55,7 +55,7 @@ class JobLedger:
         self._counts: dict[tuple[date, int], _DayCounts] = {}
         # Days whose counts were read whole: a server missing from them had none.
         self._whole_days: set[date] = set()
-        self._reading: dict[tuple[date, int], asyncio.Future[None]] = {}
+        self._reading: dict[tuple[date, int], asyncio.Task[StorageUnavailable | None]] = {}
 
     # -- writes ------------------------------------------------------------------------
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
+
+from imagecore.api.attempts import Attempt
 
 __all__ = [
     "FAILED_STATUSES",
@@ -21,49 +22,8 @@ JOB_STATUSES = frozenset(
 FAILED_STATUSES = ("failed", "expired")
 
 
-@dataclass(frozen=True, slots=True)
-class AttemptRecord:
-    """One call to the image API for a job: what a moderator sees was paid for."""
-
-    number: int  # 1 for the first try
-    outcome: str  # the API client's word for how it ended ("ok", "throttled", ...)
-    status: int | None  # HTTP status; None when no response came
-    request_id: str | None  # the API's id for the request, when it gave one
-    seconds: float
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, object]) -> AttemptRecord:
-        """From the API client's ``Attempt.as_dict()`` (or a stored row). Other keys are
-        ignored; ValueError for a missing key or a value of the wrong type."""
-        try:
-            number, outcome, status = data["number"], data["outcome"], data["status"]
-            request_id, seconds = data["request_id"], data["seconds"]
-        except KeyError as exc:
-            raise ValueError(f"an attempt needs {exc.args[0]!r}: {dict(data)!r}") from None
-        if (
-            isinstance(number, int)
-            and not isinstance(number, bool)
-            and isinstance(outcome, str)
-            and (status is None or (isinstance(status, int) and not isinstance(status, bool)))
-            and (request_id is None or isinstance(request_id, str))
-            and isinstance(seconds, int | float)
-            and not isinstance(seconds, bool)
-        ):
-            return cls(number, outcome, status, request_id, float(seconds))
-        raise ValueError(f"not an attempt: {dict(data)!r}")
-
-    def as_dict(self) -> dict[str, object]:
-        return {
-            "number": self.number,
-            "outcome": self.outcome,
-            "status": self.status,
-            "request_id": self.request_id,
-            "seconds": self.seconds,
-        }
-
-
-def _is_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+# One call to the image API, as a job's history keeps it: the API client's own record.
+AttemptRecord = Attempt
 
 
 @dataclass(frozen=True, slots=True)

@@ -50,7 +50,9 @@ class SettingsCache:
     async def load_all(self) -> None:
         """Read every server's settings (at start); raises StorageUnavailable."""
         if self._full_read is None:
-            self._full_read = asyncio.ensure_future(self._read_all())
+            self._full_read = self._tasks.spawn(
+                self._read_all(), name="settings read", expected=(StorageUnavailable,)
+            )
             self._full_read.add_done_callback(self._full_read_done)
         # Shielded: one waiter giving up must not cancel the read for the others.
         await asyncio.shield(self._full_read)
@@ -95,7 +97,9 @@ class SettingsCache:
     async def _read_one(self, guild_id: int) -> GuildSettings:
         read = self._reads.get(guild_id)
         if read is None:
-            read = asyncio.ensure_future(self._read(guild_id))
+            read = self._tasks.spawn(
+                self._read(guild_id), name="settings read", expected=(StorageUnavailable,)
+            )
             self._reads[guild_id] = read
             read.add_done_callback(lambda done: self._forget_read(guild_id, done))
         return await asyncio.shield(read)

@@ -60,5 +60,5 @@ def to_row(settings: GuildSettings) -> dict[str, Any]:
     return {name: to_json(name, value) for name, value in settings.as_dict().items()}
 
 
-def from_row(row: Mapping[str, Any]) -> GuildSettings:
+def from_row(row: Mapping[Any, Any]) -> GuildSettings:
     return GuildSettings(**{name: from_json(name, row[name]) for name in _NAMES})
