@@ -25,7 +25,7 @@ from imagecore.api.errors import (
 from runtime.entry import run_bot
 from tests.support.api_standin import Reply, make_png
 from tests.support.bot_harness import Harness, harness
-from tests.support.discord_standin import DiscordSpec, permissions
+from tests.support.discord_standin import DiscordSpec, StoredMessage, permissions
 from tests.support.discord_standin.spec import VENDORED_SPEC
 from tests.support.waiting import until
 
@@ -70,6 +70,12 @@ def told_privately(record) -> bool:
 async def outcome(record, within: float = 10.0):
     await record.wait_for(lambda r: posted_image(r) or told_privately(r), within)
     return record
+
+
+def original(record) -> StoredMessage:
+    """The interaction's original response, which these tests expect to exist."""
+    assert record.original is not None, record.describe()
+    return record.original
 
 
 def private_text(record) -> str:
@@ -339,15 +345,15 @@ def shows_queued(record) -> bool:
 
 async def test_queued_jobs_show_their_place_and_can_be_cancelled_by_the_requester_only(h):
     first, second = await queued_behind_another(h, latency=0.6)
-    assert second.original.content.startswith("Queued — #1, about")
-    (custom_id,) = second.original.custom_ids
-    intruder = await h.discord.click(second.original, custom_id, h.bob)
+    assert original(second).content.startswith("Queued — #1, about")
+    (custom_id,) = original(second).custom_ids
+    intruder = await h.discord.click(original(second), custom_id, h.bob)
     await intruder.wait_done()
     assert intruder.ephemeral and "Only the person" in intruder.original.content
-    owner = await h.discord.click(second.original, custom_id, h.alice)
+    owner = await h.discord.click(original(second), custom_id, h.alice)
     await owner.wait_done()
     assert owner.ephemeral and owner.original.content.startswith("Cancelled")
-    await second.wait_for(lambda r: r.original.deleted)
+    await second.wait_for(lambda r: original(r).deleted)
     await outcome(first)
     # The queue is first come, first served: had the cancelled job stayed in it, it
     # would reach the API before this later one.
@@ -361,7 +367,7 @@ async def test_queued_jobs_show_their_place_and_can_be_cancelled_by_the_requeste
 
 async def test_cancel_after_the_job_started_is_refused_plainly(h):
     _, second = await queued_behind_another(h, latency=0.8)
-    message = second.original
+    message = original(second)
     (custom_id,) = message.custom_ids
     stale_button = list(message.components)
     # Started: its request has reached the image API.
@@ -393,7 +399,7 @@ async def test_a_member_over_the_pending_limit_is_told_at_once_and_nothing_is_qu
 
 async def test_a_button_from_before_a_restart_gets_a_plain_answer(h):
     _, second = await queued_behind_another(h, latency=1.0)
-    message = second.original
+    message = original(second)
     (custom_id,) = message.custom_ids
     await h.restart_bot()
     await outcome(second, within=15)
@@ -448,7 +454,7 @@ async def test_status_edits_come_at_most_every_two_seconds(h):
 
 async def test_double_click_on_cancel(h):
     _, second = await queued_behind_another(h, latency=0.6)
-    message = second.original
+    message = original(second)
     (custom_id,) = message.custom_ids
     clicks = await asyncio.gather(*(h.discord.click(message, custom_id, h.alice) for _ in range(2)))
     answers = sorted([(await c.wait_done()).original.content for c in clicks])

@@ -26,9 +26,6 @@ MANAGE_GUILD = permissions.MANAGE_GUILD
 @pytest.fixture
 async def h(tmp_path) -> AsyncIterator[Harness]:
     async with harness(tmp_path) as running:
-        running.mod = running.discord.add_member(
-            running.guild, name="mod", permissions=MANAGE_GUILD
-        )
         yield running
 
 
@@ -253,7 +250,7 @@ async def test_reset_asks_first(h):
     await settings(h, "limits", cooldown_seconds=30)
     record = await settings(h, "reset")
     message = record.original
-    assert "Reset every" in message.content
+    assert message is not None and "Reset every" in message.content
     keep = await h.discord.click(message, button(message, "imagine:settings:keep:"), h.mod)
     await keep.wait_done()
     assert (await h.bot.storage.guild_settings(h.guild.id)).cooldown_seconds == 30
@@ -342,7 +339,9 @@ POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL")
 
 @pytest.fixture
 async def on_postgres(tmp_path) -> AsyncIterator[tuple[Harness, TCPProxy]]:
+    assert POSTGRES_URL is not None
     url = urlsplit(POSTGRES_URL)
+    assert url.hostname is not None
     async with TCPProxy(url.hostname, url.port or 5432) as proxy:
         proxied = url._replace(
             netloc=f"{url.username or 'postgres'}@127.0.0.1:{proxy.port}"
@@ -368,7 +367,6 @@ if POSTGRES_URL:
     @pytest.mark.parametrize("mode", ["refuse", "blackhole"])
     async def test_an_unreachable_postgres_stops_no_image_and_loses_no_count(on_postgres, mode):
         h, proxy = on_postgres
-        h.mod = h.discord.add_member(h.guild, name="mod", permissions=MANAGE_GUILD)
         await settings(h, "limits", user_daily=10)
         assert delivered(await image(h))
         proxy.cut(mode)
@@ -376,7 +374,7 @@ if POSTGRES_URL:
         # within Discord's window, and the image's history waits in memory.
         record = await image(h)
         assert delivered(record)
-        assert record.ack_latency < 3
+        assert record.ack_latency is not None and record.ack_latency < 3
         assert h.api.generation_calls == 2
         proxy.restore()
         assert delivered(await image(h))
@@ -440,9 +438,12 @@ async def test_history_older_than_history_days_is_purged(tmp_path):
         await storage.close()
         await idle.start_bot(HISTORY_DAYS="2")
 
+        bot = idle.bot
+        assert bot is not None
+
         async def purged() -> bool:
-            return len(await idle.bot.storage.recent_jobs(user_id=idle.alice.user.id)) == 1
+            return len(await bot.storage.recent_jobs(user_id=idle.alice.user.id)) == 1
 
         await until(purged, what="the start-up purge")
-        jobs = await idle.bot.storage.recent_jobs(user_id=idle.alice.user.id)
+        jobs = await bot.storage.recent_jobs(user_id=idle.alice.user.id)
         assert [job.created_at > old for job in jobs] == [True]

@@ -17,7 +17,14 @@ import pytest
 from bot import ImageBot
 from config import load_settings
 from tests.support.api_standin import APIStandIn
-from tests.support.discord_standin import Channel, DiscordStandIn, Guild, InteractionRecord, Member
+from tests.support.discord_standin import (
+    Channel,
+    DiscordStandIn,
+    Guild,
+    InteractionRecord,
+    Member,
+    permissions,
+)
 
 __all__ = ["BOT_TOKEN", "Harness", "harness"]
 
@@ -34,6 +41,7 @@ class Harness:
     channel: Channel
     alice: Member
     bob: Member
+    mod: Member  # has Manage Server: may use /imagine-settings
     env: dict[str, str] = field(default_factory=dict)
     bot: ImageBot | None = None
     _task: asyncio.Task[None] | None = None
@@ -95,10 +103,13 @@ async def harness(
             channel = discord_api.add_text_channel(guild, name="images")
             alice = discord_api.add_member(guild, name="alice")
             bob = discord_api.add_member(guild, name="bob")
+            mod = discord_api.add_member(guild, name="mod", permissions=permissions.MANAGE_GUILD)
             async with contextlib.AsyncExitStack() as stack:
                 if api is None:
                     api = await stack.enter_async_context(APIStandIn())
-                h = Harness(discord_api, api, data_dir, guild, channel, alice, bob, dict(overrides))
+                h = Harness(
+                    discord_api, api, data_dir, guild, channel, alice, bob, mod, dict(overrides)
+                )
                 try:
                     if start:
                         await h.start_bot()

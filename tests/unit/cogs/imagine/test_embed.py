@@ -25,7 +25,7 @@ def request(**overrides: object) -> ImageRequest:
 
 def image(revised_prompt: str | None) -> GeneratedImage:
     return GeneratedImage(
-        data=b"png", extension="png", revised_prompt=revised_prompt, source="url", attempts=1
+        data=b"png", extension="png", revised_prompt=revised_prompt, source="url", attempts=()
     )
 
 
