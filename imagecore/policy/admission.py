@@ -7,7 +7,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from imagecore.policy.blocked_words import BlockedWords, Verdict
+from imagecore.policy.blocked_words import Verdict
 from imagecore.policy.guild_settings import GuildSettings
 from imagecore.policy.limits import EffectiveLimits
 from imagecore.policy.rule_book import RuleBook
@@ -17,7 +17,6 @@ __all__ = [
     "Admission",
     "Refusal",
     "RequestContext",
-    "check_admission",
     "decide",
     "next_reset",
     "utc_day",
@@ -129,19 +128,3 @@ class Admission:
             ctx.guild_id, settings.blocked_words, ctx.prompt, ctx.negative_prompt
         )
         return decide(settings, limits, ctx, verdict)
-
-
-def check_admission(settings: GuildSettings, ctx: RequestContext) -> Refusal | None:
-    """The old synchronous form, for callers not yet moved to ``Admission.check``: it
-    matches on the calling thread and compiles on every call. ``settings`` carries the
-    limits already merged (``BotDefaults.limits_for``)."""
-    exempt = settings.exempt_role_id is not None and settings.exempt_role_id in ctx.role_ids
-    limits = EffectiveLimits(
-        cooldown_seconds=0 if exempt else settings.cooldown_seconds or 0,
-        max_pending_per_user=settings.max_pending_per_user or 0,
-        user_daily_images=None if exempt else settings.user_daily_images,
-        guild_daily_images=settings.guild_daily_images,
-        exempt=exempt,
-    )
-    verdict = BlockedWords.compile(settings.blocked_words).match(ctx.prompt, ctx.negative_prompt)
-    return decide(settings, limits, ctx, verdict)

@@ -10,7 +10,6 @@ from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from imagecore.api.request import ImageRequest
-from imagecore.policy.limits import effective_limits
 from imagecore.policy.options import ImagineOptions
 from imagecore.policy.sizes import normalise_size
 
@@ -87,30 +86,12 @@ class BotDefaults:
     models: tuple[str, ...] = ()
     sizes: tuple[str, ...] = ()
 
-    def limits_for(self, server: GuildSettings) -> GuildSettings:
-        """The old form of ``effective_limits``, kept until callers move: the server's
-        settings with the merged limits written in (before any exempt role)."""
-        limits = effective_limits(self, server, ())
-        return server.with_changes(
-            cooldown_seconds=limits.cooldown_seconds,
-            max_pending_per_user=limits.max_pending_per_user,
-            user_daily_images=limits.user_daily_images,
-            guild_daily_images=limits.guild_daily_images,
-        )
-
-    def resolve(
-        self, server: GuildSettings, options: ImagineOptions | None = None, /, **keywords: Any
-    ) -> ImageRequest:
+    def resolve(self, server: GuildSettings, options: ImagineOptions) -> ImageRequest:
         """The member's option > the server's default > the bot's default. A server default
         the owner has since withdrawn (a size or model no longer offered) is skipped.
 
         Raises ValueError with a member-readable reason (a size not offered, a prompt too
-        long...). The keyword form (``prompt=..., size=...``) is the old one, kept until
-        callers pass an ``ImagineOptions``."""
-        if options is None:
-            options = ImagineOptions(**keywords)
-        elif keywords:
-            raise TypeError("pass either an ImagineOptions or keywords, not both")
+        long...)."""
         size = normalise_size(options.size, self.sizes) if options.size else None
         server_size = server.size if server.size in self.sizes else None
         server_model = server.model if server.model in self.models else None

@@ -8,8 +8,10 @@ from cogs.utils import sentences
 from cogs.utils.sentences import UNEXPECTED, queue_full, refusal_sentence, sentence_for
 from imagecore.api import errors
 from imagecore.api.errors import ImageAPIError
-from imagecore.policy.admission import RequestContext, check_admission, next_reset
-from imagecore.policy.guild_settings import GuildSettings
+from imagecore.policy.admission import RequestContext, decide, next_reset
+from imagecore.policy.blocked_words import BlockedWords
+from imagecore.policy.guild_settings import BotDefaults, GuildSettings
+from imagecore.policy.limits import effective_limits
 
 NOW = 1_772_409_540.0  # 2026-03-01 23:59 UTC
 
@@ -54,6 +56,9 @@ def test_queue_full_counts_in_singular_and_plural() -> None:
     assert "You already have 3 images waiting," in queue_full(3)
 
 
+BOT = BotDefaults("1328*1328", "", True, False, "qwen-image", 3)
+
+
 def refusal_of(kind: str) -> tuple[str, str, float | None]:
     """A real refusal of each kind, made by the admission rules themselves."""
     settings = GuildSettings()
@@ -85,7 +90,12 @@ def refusal_of(kind: str) -> tuple[str, str, float | None]:
         case "guild_daily":
             settings = GuildSettings(guild_daily_images=50)
             ctx = RequestContext(**{**_fields(ctx), "guild_today": 50})
-    refused = check_admission(settings, ctx)
+    if kind == "unchecked":
+        settings = GuildSettings(blocked_words=("re:(a+)+$",))
+        ctx = RequestContext(**{**_fields(ctx), "prompt": "a" * 5000 + "!"})
+    limits = effective_limits(BOT, settings, ctx.role_ids)
+    verdict = BlockedWords.compile(settings.blocked_words).match(ctx.prompt, ctx.negative_prompt)
+    refused = decide(settings, limits, ctx, verdict)
     assert refused is not None and refused.kind == kind
     return refused.kind, refused.detail, refused.retry_at
 
@@ -101,6 +111,10 @@ EXPECTED = {
     "cooldown": "Please wait 20 s before your next image.",
     "user_daily": "You've had your 5 images for today. The count resets at 00:00 UTC, in 1 min.",
     "guild_daily": "This server has used its 50 images for today. The count resets at 00:00 UTC, in 1 min.",
+    "unchecked": (
+        "This prompt could not be checked against the server's rules in time, so it was not "
+        "drawn. Try a shorter prompt."
+    ),
 }
 
 

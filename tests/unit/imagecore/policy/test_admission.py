@@ -8,7 +8,7 @@ from imagecore.policy.admission import (
     Admission,
     Refusal,
     RequestContext,
-    check_admission,
+    decide,
     next_reset,
     utc_day,
 )
@@ -147,16 +147,7 @@ def test_precedence_member_then_server_then_bot():
 
 def test_a_withdrawn_server_default_falls_back_to_the_bot():
     server = GuildSettings(size="1472*1140", model="qwen-image-max")
-    # The old keyword form, kept until callers pass ImagineOptions.
-    request = BOT.resolve(
-        server,
-        prompt="cat",
-        negative_prompt=None,
-        size=None,
-        prompt_extend=None,
-        watermark=None,
-        seed=None,
-    )
+    request = BOT.resolve(server, ImagineOptions("cat"))
     assert (request.size, request.model) == ("1328*1328", "qwen-image")
 
 
@@ -173,15 +164,13 @@ def test_a_slow_rule_already_stored_cannot_hang_matching():
     assert verdict.kind == "unchecked" and "re:(a+)+$" in verdict.detail
 
 
-def test_the_old_synchronous_form_still_refuses_what_it_cannot_check():
-    # Kept until the callers move to Admission.check; it must not fail open either.
-    settings = BOT.limits_for(GuildSettings(blocked_words=("re:(a+)+$",), cooldown_seconds=5))
-    assert settings.max_pending_per_user == 3 and settings.cooldown_seconds == 5
-    assert refused(check_admission(settings, ctx(prompt="a" * 5000 + "!"))).kind == "unchecked"
-    assert (
-        refused(check_admission(settings, ctx(prompt="cat", last_job_at=NOON - 1))).kind
-        == "cooldown"
-    )
+def test_the_servers_images_on_their_way_count_toward_its_cap():
+    settings = GuildSettings(guild_daily_images=5)
+    limits = effective_limits(BOT, settings, ())
+    verdict = BlockedWords.compile(()).match("a cat")
+    assert decide(settings, limits, ctx(guild_today=3, guild_pending=1), verdict) is None
+    late = decide(settings, limits, ctx(guild_today=3, guild_pending=2), verdict)
+    assert refused(late).kind == "guild_daily"
 
 
 def test_utc_day_and_reset():

@@ -51,9 +51,3 @@ def test_counts_are_needed_only_when_a_daily_limit_holds():
     none = BotDefaults("1328*1328", "", True, False, "qwen-image", 3)
     assert not effective_limits(none, GuildSettings(), ()).needs_usage
     assert effective_limits(none, GuildSettings(guild_daily_images=9), ()).needs_usage
-
-
-def test_the_old_limits_for_reads_the_same_merge():
-    merged = BOT.limits_for(GuildSettings(cooldown_seconds=30))
-    assert (merged.cooldown_seconds, merged.max_pending_per_user) == (30, 3)
-    assert (merged.user_daily_images, merged.guild_daily_images) == (20, 500)

@@ -35,11 +35,6 @@ def test_the_members_size_is_normalised_and_must_be_offered():
         BOT.resolve(GuildSettings(), ImagineOptions("a cat", size="1024*1024"))
 
 
-def test_options_and_keywords_together_are_a_mistake():
-    with pytest.raises(TypeError):
-        BOT.resolve(GuildSettings(), ImagineOptions("a cat"), prompt="a dog")
-
-
 def test_the_request_checks_still_apply():
     with pytest.raises(ValueError, match="prompt is empty"):
         BOT.resolve(GuildSettings(), ImagineOptions("   "))
