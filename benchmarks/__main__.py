@@ -3,6 +3,7 @@
 python -m benchmarks            the figures (about two minutes)
 python -m benchmarks profile    also trace and profile the acknowledgement path
 python -m benchmarks queue      only the queue scenarios (backlog, fairness)
+python -m benchmarks ack        only the acknowledgement comparison with the reference bot
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ async def run(mode: str) -> dict[str, str]:
 
 async def run_all(workdir: Path, mode: str) -> dict[str, str]:
     scenarios: list[Scenario] = [queue_load.scenario_backlog, queue_load.scenario_fairness]
+    if mode == "ack":
+        scenarios = []
     if mode != "queue":
         scenarios.insert(0, ack_compare.scenario_ack)
     if mode == "profile":
@@ -49,8 +52,8 @@ async def run_all(workdir: Path, mode: str) -> dict[str, str]:
 def main() -> None:
     logging.basicConfig(level=logging.WARNING)
     mode = sys.argv[1] if sys.argv[1:] else "all"
-    if mode not in ("all", "profile", "queue"):
-        sys.exit(f"unknown mode {mode!r}; one of: profile, queue")
+    if mode not in ("all", "profile", "queue", "ack"):
+        sys.exit(f"unknown mode {mode!r}; one of: profile, queue, ack")
     for name, value in asyncio.run(run(mode)).items():
         sys.stdout.write(f"{name}: {value}\n")
 
