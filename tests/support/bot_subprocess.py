@@ -26,6 +26,8 @@ class BotProcess:
         self.process: asyncio.subprocess.Process | None = None
         self.ready = asyncio.Event()
         self.log_lines: list[str] = []
+        # Where the bot is told Discord's HTTP API is (a proxy in front of the stand-in, say).
+        self.api_base = discord.api_base
 
     async def start(self) -> None:
         env = {
@@ -41,7 +43,7 @@ class BotProcess:
             sys.executable,
             "-m",
             "tests.support.bot_launcher",
-            self.discord.api_base,
+            self.api_base,
             self.discord.gateway_url,
             cwd=self.data_dir,
             env=env | {"PYTHONPATH": str(ROOT)},
