@@ -30,6 +30,7 @@ async def test_a_normal_start_is_quiet_and_says_it_is_ready(tmp_path):
 async def test_discord_unreachable_at_start_is_one_line_and_the_bot_comes_up_later(tmp_path):
     async with APIStandIn() as api, DiscordStandIn(token=BOT_TOKEN) as discord_api:
         guild = discord_api.add_guild(name="Art Club")
+        assert discord_api.port is not None
         async with TCPProxy("127.0.0.1", discord_api.port) as network:
             network.cut("refuse")  # the network is not up yet
             bot = BotProcess(discord_api, api, tmp_path, DISCORD_GUILD_IDS=str(guild.id))

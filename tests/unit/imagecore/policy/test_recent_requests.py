@@ -28,7 +28,7 @@ def test_entries_older_than_a_day_are_dropped_as_new_ones_come():
     for member in range(100):
         recent.note((1, member), NOW + member)
     recent.note((1, 1000), NOW + HORIZON + 50)
-    assert len(recent) == 51  # members 50–99 and the newcomer are within the day
+    assert len(recent) == 51  # members 50 to 99 and the newcomer are within the day
     assert recent.last((1, 0), NOW + HORIZON + 50) is None
 
 
