@@ -55,7 +55,7 @@ lint: $(VENV)/.dev
 
 # basedpyright ships its engine in the wheel: nothing is fetched at run time.
 typecheck: $(VENV)/.dev
-	$(BIN)/basedpyright
+	$(BIN)/basedpyright --project pyproject.toml
 
 test: $(CHECKS) $(VENV)/.dev
 	$(BIN)/python -m pytest
