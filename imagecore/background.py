@@ -48,6 +48,9 @@ class BackgroundTasks:
         elif error is not None:
             log.error("%s: background task %s failed", self._owner, task.get_name(), exc_info=error)
 
+    def running(self) -> list[asyncio.Task[Any]]:
+        return list(self._tasks)
+
     def __len__(self) -> int:
         return len(self._tasks)
 

@@ -101,7 +101,12 @@ class ImagineJob:
         self.generating_since = time.monotonic()
         ticker = self.tools.tasks.spawn(self._tick(), name="status ticker")
         try:
-            image = await self.tools.client.generate(self.request, deadline=self.deadline)
+            image = await self.tools.client.generate(
+                self.request,
+                deadline=self.deadline,
+                # The provider's slot is free: the next job starts while this one downloads.
+                on_answered=lambda: self.tools.scheduler.release(self.ticket),
+            )
         except ImageAPIError as exc:
             self.attempts = tuple(exc.attempts)
             log.warning(

@@ -104,11 +104,17 @@ class ImageClient:
         self._sleep = sleep
 
     async def generate(
-        self, request: ImageRequest, *, deadline: float | None = None
+        self,
+        request: ImageRequest,
+        *,
+        deadline: float | None = None,
+        on_answered: Callable[[], None] | None = None,
     ) -> GeneratedImage:
         """Generate one image, within ``self.budget`` seconds of this call and before
         ``deadline`` (on ``clock``), when the answer becomes useless. Raises an
-        ImageAPIError whose ``attempts`` lists every request sent; the result has them too."""
+        ImageAPIError whose ``attempts`` lists every request sent; the result has them too.
+        ``on_answered`` is called once the provider answered with an image and its slot is
+        free again, before the download."""
         payload = build_payload(request)
         end = self._clock() + self.budget
         if deadline is not None:
@@ -117,7 +123,9 @@ class ImageClient:
         try:
             while True:
                 try:
-                    image = await self._attempt(payload, len(attempts) + 1, end, attempts)
+                    image = await self._attempt(
+                        payload, len(attempts) + 1, end, attempts, on_answered
+                    )
                     return dataclasses.replace(image, attempts=tuple(attempts))
                 except ImageAPIError as exc:
                     if not exc.retryable or len(attempts) >= self._max_attempts:
@@ -140,7 +148,12 @@ class ImageClient:
             raise
 
     async def _attempt(
-        self, payload: dict[str, Any], number: int, end: float, attempts: list[Attempt]
+        self,
+        payload: dict[str, Any],
+        number: int,
+        end: float,
+        attempts: list[Attempt],
+        on_answered: Callable[[], None] | None,
     ) -> GeneratedImage:
         async with AsyncExitStack() as stack:
             await self._enter_slot(stack, end)
@@ -174,6 +187,8 @@ class ImageClient:
                 raise
             seconds = self._since(started)
             self._gate.succeeded()
+        if on_answered is not None:
+            on_answered()
         # The download runs outside the slot: it does not count against the provider's cap.
         try:
             image = await self._image_from(answer, end)

@@ -8,10 +8,11 @@ every change is made at once, and ``on_change`` is told which job a caller shoul
 
 from __future__ import annotations
 
+import asyncio
 import heapq
 from collections import Counter, OrderedDict, deque
 from collections.abc import Awaitable, Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from imagecore.queue.fair_share import FairShare
 from imagecore.queue.tickets import Ticket, TicketState
@@ -30,6 +31,9 @@ class Job:
     ticket: Ticket
     run: Callable[[], Awaitable[None]]
     on_update: Callable[[Ticket], Awaitable[None]] | None
+    # Set by the job once it no longer needs the provider (its answer came; what is left
+    # is download and posting): its worker may take the next job meanwhile.
+    released: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 class QueueBook:
@@ -77,11 +81,12 @@ class QueueBook:
         if position is None:
             return 0.0
         now = self._clock()
-        # When each worker becomes free: running jobs are assumed to take the average.
+        # When each worker becomes free: running jobs are assumed to take the average;
+        # a released job no longer holds one.
         free_at = [
             max(0.0, started + average - now)
             for job in self._running.values()
-            if (started := job.ticket.started_at) is not None
+            if (started := job.ticket.started_at) is not None and not job.released.is_set()
         ]
         free_at.extend([0.0] * max(0, workers - len(free_at)))
         heapq.heapify(free_at)

@@ -35,12 +35,11 @@ log = logging.getLogger(__name__)
 
 
 class FairScheduler:
-    """Runs submitted jobs on ``workers + standby`` worker tasks in fair order.
+    """Runs submitted jobs on ``workers`` worker tasks in fair order.
 
-    ``workers`` is how many jobs the provider serves at once; ``standby`` more are started
-    ahead of their turn so that one already waits at the API's gate (which hands slots
-    over FIFO) when a slot frees, instead of the next job starting only after the previous
-    one's download and bookkeeping. They start in fair order, so they reach the gate in it.
+    ``workers`` is how many jobs the provider serves at once. A job that got its answer
+    calls ``release()``: its worker takes the next job while it downloads and posts, so the
+    provider's slot is used again at once.
 
     Order: round-robin across guilds (DMs count as one guild), within a guild across users,
     each user's jobs FIFO. A job whose deadline cannot be met by the time a worker reaches
@@ -57,15 +56,12 @@ class FairScheduler:
         *,
         workers: int,
         max_pending_per_user: int,
-        standby: int = 0,
         clock: Callable[[], float] = time.monotonic,
         typical_job_seconds: float = 10.0,
         callback_timeout: float = 10.0,
     ) -> None:
         if workers < 1:
             raise ValueError("workers must be at least 1")
-        if standby < 0:
-            raise ValueError("standby must not be negative")
         if max_pending_per_user < 1:
             raise ValueError("max_pending_per_user must be at least 1")
         if typical_job_seconds < 0:
@@ -76,7 +72,7 @@ class FairScheduler:
         self._book = QueueBook(clock=clock, on_change=self._notify)
         self._workers = Workers(
             self._book,
-            count=workers + standby,
+            count=workers,
             clock=clock,
             typical_job_seconds=typical_job_seconds,
         )
@@ -162,6 +158,14 @@ class FairScheduler:
         log.info("scheduler stopped; %d queued job(s) dropped", len(dropped))
         return dropped
 
+    def release(self, ticket: Ticket) -> None:
+        """The job of ``ticket`` no longer needs the provider: its worker may move on.
+
+        The job stays RUNNING (and pending for its member) until its ``run`` returns."""
+        job = self._book.pending(ticket.id)
+        if job is not None:
+            job.released.set()
+
     def get(self, ticket_id: str) -> Ticket | None:
         """A pending or recently finished ticket by id."""
         job = self._book.pending(ticket_id)
@@ -173,9 +177,6 @@ class FairScheduler:
 
     def estimate_wait(self, ticket: Ticket) -> float:
         """Seconds until the ticket likely starts (0 if it is not queued)."""
-        # Standby workers count as workers: under a backlog every one is busy and a job's
-        # measured time includes its wait at the gate, so by Little's law jobs leave at
-        # (workers + standby) / average, the rate the estimate assumes.
         return self._book.estimate_wait(
             ticket, average=self._workers.average_job_seconds, workers=self._workers.count
         )

@@ -1,6 +1,10 @@
 """The worker tasks: each takes the next job in fair order from the books and runs it,
 expiring jobs whose deadline can no longer be met, and keeps the moving average of job
 durations that deadlines and wait estimates rest on.
+
+A worker stands for one of the provider's slots. A job that has its answer releases its
+worker (``Job.released``) and finishes on its own (download, posting): the next job starts
+the moment the provider can take it, with no worker started ahead of its turn.
 """
 
 from __future__ import annotations
@@ -67,8 +71,10 @@ class Workers:
             await self._tasks.cancel()
 
     def abort(self) -> None:
-        """Cancel every worker without waiting (a no-op once stop() has finished)."""
+        """Cancel every worker and job without waiting (a no-op once stop() has finished)."""
         for task in self._started:
+            task.cancel()
+        for task in self._tasks.running():
             task.cancel()
 
     async def _work(self, number: int) -> None:
@@ -106,6 +112,15 @@ class Workers:
         return None
 
     async def _execute(self, job: Job) -> None:
+        """Run the job in a task of its own; come back when it ends or releases the worker."""
+        finish = self._tasks.spawn(self._run_to_end(job), name=f"job {job.ticket.id}")
+        released = asyncio.ensure_future(job.released.wait())
+        try:
+            await asyncio.wait({finish, released}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            released.cancel()
+
+    async def _run_to_end(self, job: Job) -> None:
         ticket = job.ticket
         try:
             await job.run()

@@ -327,3 +327,21 @@ async def test_the_key_never_appears_in_errors_or_logs(api, session, caplog):
     assert api.api_key not in repr(caught.value)
     assert all(api.api_key not in record.getMessage() for record in caplog.records)
     assert any("retrying" in record.getMessage() for record in caplog.records)
+
+
+async def test_on_answered_is_called_once_before_the_download(api, session):
+    downloads_at_answer: list[int] = []
+    image = await client_for(api, session).generate(
+        REQUEST, on_answered=lambda: downloads_at_answer.append(len(api.downloads))
+    )
+    assert downloads_at_answer == [0]  # the slot was handed on before the image came down
+    assert image.data == api.image
+    assert len(api.downloads) == 1
+
+
+async def test_on_answered_is_not_called_when_the_provider_refuses(api, session):
+    api.queue(Reply.relay_error(400, "InvalidParameter: bad size"))
+    called: list[bool] = []
+    with pytest.raises(BadRequest):
+        await client_for(api, session).generate(REQUEST, on_answered=lambda: called.append(True))
+    assert called == []

@@ -1,16 +1,15 @@
-"""Keeping the provider busy under a backlog: with ``standby`` workers a job already waits at
-the RateGate when a slot frees, the gate hands the slot straight to it (FIFO, nobody barges
-in), and jobs still reach the gate in fair order. On a real event loop; the gate's clock is
-frozen, so nothing here waits for time to pass."""
+"""Keeping the provider busy under a backlog: a job that has its answer releases its worker,
+the next job reaches the RateGate while the first one still downloads, the gate hands the
+slot straight over (FIFO, nobody barges in), and jobs reach the gate in fair order. Nobody
+starts ahead of a free slot, so a queued job stays queued (and cancellable) until one frees.
+On a real event loop; the gate's clock is frozen, so nothing here waits for time to pass."""
 
 from __future__ import annotations
 
 import asyncio
 
-import pytest
-
 from imagecore.api.rate_gate import RateGate
-from imagecore.queue import FairScheduler, TicketState
+from imagecore.queue import FairScheduler, Ticket, TicketState
 from tests.support.clock import FakeClock
 from tests.unit.imagecore.queue.helpers import far, settle
 
@@ -20,53 +19,51 @@ def frozen_gate(concurrency: int) -> RateGate:
     return RateGate(concurrency, 1.0, burst=100, clock=FakeClock())
 
 
-async def test_next_attempt_takes_the_slot_while_the_last_job_still_downloads(
+async def test_next_job_takes_the_slot_while_the_last_one_still_downloads(
     make_scheduler,
 ) -> None:
     gate = frozen_gate(2)
-    scheduler: FairScheduler = make_scheduler(workers=2, standby=1)
+    scheduler: FairScheduler = make_scheduler(workers=2)
     events: list[str] = []
     answered = {name: asyncio.Event() for name in "ABCD"}
     downloaded = {name: asyncio.Event() for name in "ABCD"}
-    after_release: list[int] = []
+    tickets: dict[str, Ticket] = {}
 
     def image_job(name: str):
         async def run() -> None:
             async with gate.slot():
                 events.append(f"slot {name}")
                 await answered[name].wait()
-            after_release.append(gate.waiting)  # synchronously after the slot went back
+            scheduler.release(tickets[name])  # what the client's on_answered does
             events.append(f"download {name}")
-            await downloaded[name].wait()  # the worker is still busy; the slot is not
+            await downloaded[name].wait()
             events.append(f"end {name}")
 
         return run
 
-    tickets = {
-        name: scheduler.submit(user_id=user, guild_id=1, run=image_job(name), deadline=far())
-        for user, name in enumerate("ABCD", 1)
-    }
+    for user, name in enumerate("ABCD", 1):
+        tickets[name] = scheduler.submit(
+            user_id=user, guild_id=1, run=image_job(name), deadline=far()
+        )
     scheduler.start()
     await settle()
     assert events == ["slot A", "slot B"]
-    assert gate.waiting == 1  # C started ahead of its turn and waits at the gate
-    assert tickets["C"].state is TicketState.RUNNING
-    assert scheduler.position(tickets["D"]) == 1
+    assert gate.waiting == 0  # nobody started ahead of a free slot
+    assert tickets["C"].state is TicketState.QUEUED
+    assert scheduler.position(tickets["C"]) == 1
 
     answered["A"].set()
     await settle()
-    # The slot went from A straight to C: nobody was left waiting at the moment of release,
-    # and C is sending while A is still downloading (its worker has not moved on yet).
-    assert after_release == [0]
+    # A's worker took C while A still downloads: the provider is busy again at once.
     assert events == ["slot A", "slot B", "download A", "slot C"]
     assert gate.in_flight == 2
-    assert scheduler.position(tickets["D"]) == 1  # standby=1: one job ahead, no more
+    assert tickets["A"].state is TicketState.RUNNING  # still its member's until posted
+    assert scheduler.position(tickets["D"]) == 1
 
     downloaded["A"].set()
     await settle()
     assert tickets["A"].state is TicketState.DONE
-    assert gate.waiting == 1  # A's worker took D, which now waits for the next free slot
-    assert tickets["D"].state is TicketState.RUNNING
+    assert tickets["D"].state is TicketState.QUEUED  # A's end frees no provider slot
 
     answered["B"].set()
     await settle()
@@ -75,13 +72,57 @@ async def test_next_attempt_takes_the_slot_while_the_last_job_still_downloads(
         answered[name].set()
         downloaded[name].set()
     await asyncio.wait_for(asyncio.gather(*(t.done for t in tickets.values())), 1)
+    assert [tickets[name].state for name in "ABCD"] == [TicketState.DONE] * 4
     assert gate.in_flight == 0
     assert gate.waiting == 0
 
 
-async def test_standby_jobs_reach_the_gate_in_fair_order(make_scheduler) -> None:
+async def test_a_released_job_that_fails_later_is_still_retired_as_failed(
+    make_scheduler,
+) -> None:
+    scheduler: FairScheduler = make_scheduler(workers=1)
+    tickets: dict[str, Ticket] = {}
+    broken = asyncio.Event()
+
+    async def fails_after_release() -> None:
+        scheduler.release(tickets["A"])
+        await broken.wait()
+        raise RuntimeError("upload broke")
+
+    async def quick() -> None:
+        return None
+
+    tickets["A"] = scheduler.submit(user_id=1, guild_id=1, run=fails_after_release, deadline=far())
+    tickets["B"] = scheduler.submit(user_id=2, guild_id=1, run=quick, deadline=far())
+    scheduler.start()
+    await asyncio.wait_for(tickets["B"].done, 1)  # B ran on A's worker
+    assert tickets["A"].state is TicketState.RUNNING
+    broken.set()
+    await asyncio.wait_for(tickets["A"].done, 1)
+    assert tickets["A"].state is TicketState.FAILED
+
+
+async def test_shutdown_waits_for_released_jobs_within_the_grace(make_scheduler) -> None:
+    scheduler: FairScheduler = make_scheduler(workers=1)
+    tickets: dict[str, Ticket] = {}
+    posted: list[str] = []
+
+    async def posts_after_release() -> None:
+        scheduler.release(tickets["A"])
+        await asyncio.sleep(0.01)
+        posted.append("A")
+
+    tickets["A"] = scheduler.submit(user_id=1, guild_id=1, run=posts_after_release, deadline=far())
+    scheduler.start()
+    await settle()
+    await scheduler.shutdown(5)
+    assert posted == ["A"]
+    assert tickets["A"].state is TicketState.DONE
+
+
+async def test_jobs_reach_the_gate_in_fair_order(make_scheduler) -> None:
     gate = frozen_gate(1)
-    scheduler: FairScheduler = make_scheduler(workers=1, standby=2)
+    scheduler: FairScheduler = make_scheduler(workers=1)
     admitted: list[str] = []
 
     def attempt(name: str):
@@ -167,8 +208,3 @@ async def test_waiter_cancelled_after_the_handover_passes_the_slot_on() -> None:
     assert got == ["second"]
     assert gate.in_flight == 0
     assert gate.waiting == 0
-
-
-def test_standby_must_not_be_negative() -> None:
-    with pytest.raises(ValueError, match="standby"):
-        FairScheduler(workers=2, standby=-1, max_pending_per_user=5)
