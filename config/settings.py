@@ -53,6 +53,7 @@ class Settings:
     allow_dms: bool = False
     cooldown_seconds: int = 0
     user_daily_images: int | None = None
+    max_images_per_request: int = 4
 
     @property
     def generations_url(self) -> str:
@@ -212,6 +213,8 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         allow_dms=boolean(env, "ALLOW_DMS", False),
         cooldown_seconds=integer(env, "COOLDOWN_SECONDS", 0, 0, 86400),
         user_daily_images=integer(env, "USER_DAILY_IMAGES", 0, 1, 100000) if user_daily else None,
+        # Discord carries at most 10 attachments; the provider's models make 1 per call.
+        max_images_per_request=integer(env, "MAX_IMAGES_PER_REQUEST", 4, 1, 10),
     )
     logging.getLogger(__name__).debug("settings loaded for model %s", settings.image_model)
     return settings

@@ -58,6 +58,7 @@ def test_every_variable_is_read():
             "ALLOW_DMS": "true",
             "COOLDOWN_SECONDS": "20",
             "USER_DAILY_IMAGES": "50",
+            "MAX_IMAGES_PER_REQUEST": "2",
         }
     )
     assert settings.image_model == "qwen-image-plus"
@@ -76,6 +77,7 @@ def test_every_variable_is_read():
     assert settings.database_url.reveal() == "postgresql://bot:pw@db/bot"
     assert (settings.history_days, settings.allow_dms) == (30, True)
     assert (settings.cooldown_seconds, settings.user_daily_images) == (20, 50)
+    assert settings.max_images_per_request == 2
 
 
 @pytest.mark.parametrize("name", ["DISCORD_TOKEN", "IMAGE_API_BASE_URL", "IMAGE_API_KEY"])
@@ -120,6 +122,7 @@ def test_each_required_variable_missing(name):
         ("ALLOW_DMS", "sometimes"),
         ("COOLDOWN_SECONDS", "-5"),
         ("USER_DAILY_IMAGES", "0"),
+        ("MAX_IMAGES_PER_REQUEST", "11"),
     ],
 )
 def test_each_malformed_value_is_named(name, value):
