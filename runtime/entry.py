@@ -9,7 +9,7 @@ import os
 import signal
 import sys
 import urllib.parse
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 import aiohttp
@@ -18,6 +18,7 @@ from dotenv import find_dotenv, load_dotenv
 
 from config import ConfigError, Settings, load_settings
 from imagecore.storage import Storage, StorageUnavailable
+from runtime.command_line import parse_command_line
 from runtime.log_redaction import install_redaction
 
 if TYPE_CHECKING:
@@ -105,7 +106,8 @@ async def run_bot(settings: Settings, make_bot: BotFactory) -> int:
     return 0
 
 
-def main(make_bot: BotFactory) -> int:
+def main(make_bot: BotFactory, argv: Sequence[str] | None = None) -> int:
+    parse_command_line(sys.argv[1:] if argv is None else argv)
     # The .env of the directory the bot is started from (make run: the project folder).
     load_dotenv(find_dotenv(usecwd=True))
     setup_logging()
