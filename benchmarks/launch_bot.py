@@ -83,6 +83,7 @@ def main() -> int:
     announce_ready(Profiling(Path(trace_dir)) if trace_dir else None)
     import bot
 
+    sys.argv = sys.argv[:1]  # the addresses above are ours, not the bot's arguments
     # bot.main() or, since the entry moved to runtime/entry.py, main(ImageBot).
     entry: Callable[..., int] = bot.main
     if inspect.signature(entry).parameters:

@@ -4,6 +4,7 @@ exit code. Anything that stops start-up says so in one line, never a traceback."
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import signal
@@ -18,7 +19,9 @@ from dotenv import find_dotenv, load_dotenv
 
 from config import ConfigError, Settings, load_settings
 from imagecore.storage import Storage, StorageUnavailable
+from imagecore.storage.urls import parse_database_url
 from runtime.command_line import parse_command_line
+from runtime.instance_lock import AlreadyRunning, single_instance
 from runtime.log_redaction import install_redaction
 
 if TYPE_CHECKING:
@@ -76,6 +79,20 @@ async def login_with_retry(bot: ImageBot, token: str) -> None:
 
 async def run_bot(settings: Settings, make_bot: BotFactory) -> int:
     # The database first: a wrong DATABASE_URL is the owner's to fix before anything else.
+    try:
+        sqlite_path = parse_database_url(settings.database_url.reveal()).sqlite_path
+    except ValueError as exc:
+        log.error("database: %s (check DATABASE_URL)", exc)
+        return EXIT_STORAGE
+    try:
+        with single_instance(sqlite_path) if sqlite_path else contextlib.nullcontext():
+            return await _run_bot(settings, make_bot)
+    except AlreadyRunning as exc:
+        log.error("database: %s", exc)
+        return EXIT_STORAGE
+
+
+async def _run_bot(settings: Settings, make_bot: BotFactory) -> int:
     try:
         storage = await Storage.open(settings.database_url.reveal())
     except StorageUnavailable as exc:

@@ -48,3 +48,24 @@ async def test_discord_unreachable_at_start_is_one_line_and_the_bot_comes_up_lat
             assert await bot.stop() == 0
     assert not any("Traceback" in line for line in bot.log_lines), bot.log_lines
     assert any("ready: qwen-image-bot" in line for line in bot.log_lines)
+
+
+async def test_a_second_bot_on_the_same_sqlite_file_refuses_to_start(tmp_path):
+    async with APIStandIn() as api, DiscordStandIn(token=BOT_TOKEN) as discord_api:
+        guild = discord_api.add_guild(name="Art Club")
+        first = BotProcess(discord_api, api, tmp_path, DISCORD_GUILD_IDS=str(guild.id))
+        await first.start()
+        second = BotProcess(discord_api, api, tmp_path, DISCORD_GUILD_IDS=str(guild.id))
+        await second.launch()
+        assert await second.wait(30) == 1
+        assert await first.stop() == 0
+        # Once the first is gone (however it ended), the file is free again.
+        third = BotProcess(discord_api, api, tmp_path, DISCORD_GUILD_IDS=str(guild.id))
+        await third.start()
+        assert await third.stop() == 0
+    errors = [line for line in second.log_lines if " ERROR " in line]
+    assert len(errors) == 1, second.log_lines
+    assert "already running a bot on" in errors[0]
+    assert f"process {first.process.pid}" in errors[0] if first.process else False
+    assert not any("Traceback" in line for line in second.log_lines)
+    assert not any("logged in as" in line for line in second.log_lines)

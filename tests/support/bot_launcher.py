@@ -20,7 +20,7 @@ def main() -> int:
     from bot import ImageBot
     from runtime.entry import main as run
 
-    return run(ImageBot)
+    return run(ImageBot, argv=[])  # its own arguments are the stand-ins' addresses
 
 
 if __name__ == "__main__":

@@ -30,6 +30,11 @@ class BotProcess:
         self.api_base = discord.api_base
 
     async def start(self) -> None:
+        await self.launch()
+        await asyncio.wait_for(self.ready.wait(), 30)
+
+    async def launch(self) -> None:
+        """Start the process without waiting for it to be ready (it may refuse to start)."""
         env = {
             "PATH": os.environ.get("PATH", ""),
             "DISCORD_TOKEN": BOT_TOKEN,
@@ -50,7 +55,6 @@ class BotProcess:
             stderr=asyncio.subprocess.PIPE,
         )
         self._reader = asyncio.create_task(self._read_log())
-        await asyncio.wait_for(self.ready.wait(), 30)
 
     async def _read_log(self) -> None:
         assert self.process and self.process.stderr
