@@ -15,9 +15,9 @@ def test_a_second_holder_is_refused_naming_the_first(tmp_path: Path) -> None:
     database = tmp_path / "data" / "bot.db"
     with single_instance(database):
         assert lock_path_for(database).read_text().strip() == str(os.getpid())
-        with pytest.raises(AlreadyRunning, match=f"process {os.getpid()} is already running"):
-            with single_instance(database):
-                pass
+        refused = pytest.raises(AlreadyRunning, match=f"process {os.getpid()} is already running")
+        with refused, single_instance(database):
+            pass
     with single_instance(database):  # released with its holder
         pass
 
