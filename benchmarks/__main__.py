@@ -15,7 +15,7 @@ import tempfile
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from benchmarks import ack_compare, ack_profile, queue_load
+from benchmarks import ack_compare, ack_profile, edit_fit, queue_load
 
 log = logging.getLogger("benchmarks")
 Scenario = Callable[[Path], Awaitable[dict[str, str]]]
@@ -36,6 +36,8 @@ async def run_all(workdir: Path, mode: str) -> dict[str, str]:
         scenarios = []
     if mode != "queue":
         scenarios.insert(0, ack_compare.scenario_ack)
+    if mode == "all":
+        scenarios.append(edit_fit.scenario_edit_fit)
     if mode == "profile":
         scenarios.append(ack_profile.scenario_profile)
     figures: dict[str, str] = {}
