@@ -11,7 +11,14 @@ from imagecore.storage.guild_lists import (
     ListFull,
     NotListed,
 )
-from imagecore.storage.records import JOB_STATUSES, AttemptRecord, GuildStats, JobRecord, Usage
+from imagecore.storage.records import (
+    JOB_STATUSES,
+    AttemptRecord,
+    GuildStats,
+    ImageResult,
+    JobRecord,
+    Usage,
+)
 from imagecore.storage.storage import Storage
 
 __all__ = [
@@ -20,6 +27,7 @@ __all__ = [
     "AlreadyListed",
     "AttemptRecord",
     "GuildStats",
+    "ImageResult",
     "JobRecord",
     "ListEditError",
     "ListFull",

@@ -12,13 +12,20 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from imagecore.storage.days import day_start, week_ending
 from imagecore.storage.outbox import Delivery, NewJob, PendingWrite
-from imagecore.storage.records import FAILED_STATUSES, AttemptRecord, GuildStats, JobRecord
+from imagecore.storage.records import (
+    FAILED_STATUSES,
+    AttemptRecord,
+    GuildStats,
+    ImageResult,
+    JobRecord,
+)
 from imagecore.storage.tables import daily_usage, jobs
 from imagecore.storage.upsert import upsert
 
 __all__ = [
     "delete_old",
     "delete_user_jobs",
+    "find_job",
     "guild_stats",
     "insert_job",
     "last_job_at",
@@ -39,11 +46,13 @@ async def write(connection: AsyncConnection, pending: PendingWrite) -> None:
 
 async def insert_job(connection: AsyncConnection, new: NewJob) -> int:
     job = new.job
-    values = {f.name: getattr(job, f.name) for f in fields(job) if f.name not in ("id", "attempts")}
+    skipped = ("id", "attempts", "results")
+    values = {f.name: getattr(job, f.name) for f in fields(job) if f.name not in skipped}
     values["attempts"] = [a.as_dict() for a in job.attempts] if job.attempts else None
+    values["results"] = [r.as_dict() for r in job.results] if job.results else None
     result = await connection.execute(sa.insert(jobs).values(**values))
     if new.delivery is not None:
-        await _count(connection, new.delivery)
+        await _count(connection, new.delivery, new.images)
     key = result.inserted_primary_key
     if key is None:
         raise RuntimeError("the database returned no id for the new job")
@@ -101,10 +110,17 @@ async def recent_jobs(connection: AsyncConnection, *, user_id: int, limit: int) 
     return [_job(row) for row in (await connection.execute(query)).mappings()]
 
 
+async def find_job(connection: AsyncConnection, job_key: str) -> JobRecord | None:
+    row = (await connection.execute(sa.select(jobs).where(jobs.c.job_key == job_key))).mappings()
+    found = row.first()
+    return None if found is None else _job(found)
+
+
 def _job(row: Mapping[Any, Any]) -> JobRecord:
-    # The columns are JobRecord's fields; attempts come back from JSON.
+    # The columns are JobRecord's fields; attempts and results come back from JSON.
     attempts = tuple(AttemptRecord.from_dict(a) for a in row["attempts"] or ())
-    return JobRecord(**{**row, "attempts": attempts})
+    results = tuple(ImageResult.from_dict(r) for r in row["results"] or ())
+    return JobRecord(**{**row, "attempts": attempts, "results": results})
 
 
 async def delete_user_jobs(connection: AsyncConnection, user_id: int) -> int:

@@ -56,13 +56,18 @@ class JobLedger:
         # Days whose counts were read whole: a server missing from them had none.
         self._whole_days: set[date] = set()
         self._reading: dict[tuple[date, int], asyncio.Task[StorageUnavailable | None]] = {}
+        # Jobs saved but not yet written, by key: a click on a result that was just posted
+        # finds its job before the row lands.
+        self._unwritten: dict[str, JobRecord] = {}
 
     # -- writes ------------------------------------------------------------------------
 
     def save(self, job: JobRecord) -> None:
         key = self._key(job) if job.status == "delivered" else None
         if key is not None:
-            self._in_flight[key] += 1
+            self._in_flight[key] += job.delivered_images
+        if job.job_key is not None:
+            self._unwritten[job.job_key] = job
         self._writes.spawn(self._save(job, key), name="save job")
 
     async def _save(self, job: JobRecord, key: tuple[date, int, int] | None) -> None:
@@ -72,18 +77,28 @@ class JobLedger:
         except Exception:
             log.exception("could not record a finished job")
         finally:
+            if job.job_key is not None:
+                self._unwritten.pop(job.job_key, None)
             if key is not None:
-                self._landed_one(key)
+                self._landed_one(key, job.delivered_images)
 
-    def _landed_one(self, key: tuple[date, int, int]) -> None:
+    async def find_job(self, job_key: str) -> JobRecord | None:
+        """The job saved under ``job_key``, by this process or any other sharing the
+        database; None when there is none. Raises StorageUnavailable."""
+        saved = self._unwritten.get(job_key)
+        if saved is not None:
+            return saved
+        return await self._storage.find_job(job_key)
+
+    def _landed_one(self, key: tuple[date, int, int], images: int) -> None:
         # In one step: the delivery moves from "on its way" to the counts in memory.
         day, guild_key, user_id = key
         self._landed[(day, guild_key)] += 1
         counts = self._counts.get((day, guild_key))
         if counts is not None:
-            counts.users[user_id] += 1
-            counts.total += 1
-        self._in_flight[key] -= 1
+            counts.users[user_id] += images
+            counts.total += images
+        self._in_flight[key] -= images
         if self._in_flight[key] <= 0:
             del self._in_flight[key]
         self._forget_before(day)

@@ -48,7 +48,7 @@ class NewJob:
 
     @property
     def images(self) -> int:
-        return 0 if self.delivery is None else 1
+        return 0 if self.delivery is None else self.job.delivered_images
 
     def describe(self) -> str:
         return f"a {self.job.status} job of user {self.job.user_id}"
@@ -103,7 +103,7 @@ class Outbox:
             )
         self._histories_lost += 1
         if oldest.delivery is not None:
-            self._add_count(oldest.delivery, 1)
+            self._add_count(oldest.delivery, oldest.images)
 
     def _add_count(self, delivery: Delivery, images: int) -> None:
         self._counts[delivery] = self._counts.get(delivery, 0) + images
@@ -127,7 +127,7 @@ class Outbox:
                 and (user_id is None or d.user_id == user_id)
             )
 
-        kept = sum(1 for write in self._jobs if matches(write.delivery))
+        kept = sum(write.images for write in self._jobs if matches(write.delivery))
         kept += sum(n for d, n in self._counts.items() if matches(d))
         if self._writing is not None and matches(self._writing.delivery):
             kept += self._writing.images
@@ -173,6 +173,13 @@ class Outbox:
         ]
         return max(times, default=None)
 
+    def find(self, job_key: str) -> JobRecord | None:
+        """A kept job by its key (its row is not in the database yet)."""
+        for write in [*self._jobs, self._writing]:
+            if isinstance(write, NewJob) and write.job.job_key == job_key:
+                return write.job
+        return None
+
     def forget_user(self, user_id: int) -> None:
         """Drop the user's kept job content; their delivered images stay counted. Call it
         holding ``lock``, so no flush is writing one of theirs."""
@@ -181,7 +188,7 @@ class Outbox:
             if write.job.user_id != user_id:
                 kept.append(write)
             elif write.delivery is not None:
-                self._add_count(write.delivery, 1)
+                self._add_count(write.delivery, write.images)
         self._jobs = kept
 
     async def flush(

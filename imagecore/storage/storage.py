@@ -264,6 +264,17 @@ class Storage:
         async with self._transaction("reading history", write=False) as connection:
             return await job_rows.recent_jobs(connection, user_id=user_id, limit=limit)
 
+    async def find_job(self, job_key: str) -> JobRecord | None:
+        """The job recorded under ``job_key`` (kept writes included); None when there is
+        none (never recorded here, or purged)."""
+        kept = self._outbox.find(job_key)
+        if kept is not None:
+            return kept
+        async with self._transaction("finding a job", write=False) as connection:
+            found = await job_rows.find_job(connection, job_key)
+        # A flush may have written it between the two looks.
+        return found if found is not None else self._outbox.find(job_key)
+
     async def forget_user(self, user_id: int) -> int:
         """Delete the user's job history (their daily counters stay: budgets, not content);
         returns how many jobs were deleted."""

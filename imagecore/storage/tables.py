@@ -85,9 +85,16 @@ jobs = sa.Table(
     # The API calls made for the job (AttemptRecord.as_dict() each), a JSON array; NULL when
     # there were none, or the job predates revision 0002.
     sa.Column("attempts", sa.JSON),
+    # Revision 0003, NULL for older jobs: the key in the result's button custom_ids, the
+    # result message, images asked for, and one ImageResult.as_dict() per delivered image.
+    sa.Column("job_key", sa.String(16)),
+    sa.Column("message_id", sa.BigInteger),
+    sa.Column("image_count", sa.Integer),
+    sa.Column("results", sa.JSON),
     # recent_jobs and forget_user; last_job_at (cooldowns); guild_stats; purge_history.
     sa.Index("ix_jobs_user_created", "user_id", "created_at"),
     sa.Index("ix_jobs_user_guild_created", "user_id", "guild_id", "created_at"),
     sa.Index("ix_jobs_guild_created", "guild_id", "created_at"),
     sa.Index("ix_jobs_created", "created_at"),
+    sa.Index("ix_jobs_job_key", "job_key", unique=True),  # find_job, for a button click
 )

@@ -219,3 +219,44 @@ async def test_a_file_that_is_no_database_is_reported(tmp_path: Path) -> None:
     path.write_bytes(b"these are not the pages of a SQLite database " * 100)
     with pytest.raises(StorageUnavailable, match="not a database"):
         await Storage.open(f"sqlite:///{path}")
+
+
+async def test_a_0002_database_gains_result_columns_and_keeps_its_jobs(url: str) -> None:
+    sqlite_file = parse_database_url(url).sqlite_path
+    if sqlite_file is not None:
+        sqlite_file.parent.mkdir(parents=True, exist_ok=True)
+    await inspect(url, _migrate_to("0002"))
+    assert "job_key" not in await inspect(url, _job_columns)
+    await inspect(
+        url,
+        lambda c: (
+            c.execute(
+                sa.text(
+                    "INSERT INTO jobs (user_id, prompt, negative_prompt, model, size, "
+                    "prompt_extend, watermark, status, created_at) VALUES "
+                    "(7, 'old', '', 'qwen-image', '1328*1328', true, false, 'delivered', 1.0)"
+                )
+            )
+            and c.commit()
+        ),
+    )
+    storage = await Storage.open(url)  # upgrades to head
+    try:
+        (old,) = await storage.recent_jobs(user_id=7)
+        assert (old.job_key, old.message_id, old.image_count, old.results) == (
+            None,
+            None,
+            None,
+            (),
+        )
+        assert old.delivered_images == 1
+        await storage.save_job(job(7, prompt="new", job_key="abcdef0123456789"))
+        assert await storage.find_job("abcdef0123456789") is not None
+    finally:
+        await storage.close()
+    await inspect(url, _migrate_to("0002", down=True))
+    assert {"job_key", "message_id", "image_count", "results"}.isdisjoint(
+        await inspect(url, _job_columns)
+    )
+    count = await inspect(url, lambda c: c.execute(sa.text("SELECT count(*) FROM jobs")).scalar())
+    assert count == 2
