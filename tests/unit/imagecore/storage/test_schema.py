@@ -227,19 +227,18 @@ async def test_a_0002_database_gains_result_columns_and_keeps_its_jobs(url: str)
         sqlite_file.parent.mkdir(parents=True, exist_ok=True)
     await inspect(url, _migrate_to("0002"))
     assert "job_key" not in await inspect(url, _job_columns)
-    await inspect(
-        url,
-        lambda c: (
-            c.execute(
+
+    def old_job(connection: Connection) -> None:
+        with connection.begin():
+            connection.execute(
                 sa.text(
                     "INSERT INTO jobs (user_id, prompt, negative_prompt, model, size, "
                     "prompt_extend, watermark, status, created_at) VALUES "
                     "(7, 'old', '', 'qwen-image', '1328*1328', true, false, 'delivered', 1.0)"
                 )
             )
-            and c.commit()
-        ),
-    )
+
+    await inspect(url, old_job)
     storage = await Storage.open(url)  # upgrades to head
     try:
         (old,) = await storage.recent_jobs(user_id=7)
