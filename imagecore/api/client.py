@@ -1,7 +1,8 @@
 """The image API client: one POST per attempt, retries only where no image can have been
 made, and the download of the result, all on the bot's single ``aiohttp.ClientSession``.
 
-The retry rules and the time budget of a call are described in :mod:`imagecore.api.attempts`.
+The retry rules and the time budget of a call are described in :mod:`imagecore.api.attempts`;
+the wire format (body, answer, error codes) is the ``style``'s (:mod:`imagecore.api.styles`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 
 import aiohttp
 
-from imagecore.api.answers import classify_error, decode_b64, parse_image_answer, parse_retry_after
+from imagecore.api.answers import AnswerItem, decode_b64, parse_retry_after
 from imagecore.api.attempts import (
     Attempt,
     AttemptGate,
@@ -36,7 +37,8 @@ from imagecore.api.errors import (
     Throttled,
 )
 from imagecore.api.image_bytes import image_extension
-from imagecore.api.request import ImageRequest, build_payload
+from imagecore.api.request import ImageRequest
+from imagecore.api.styles import ApiStyle, RelayStyle
 
 __all__ = ["AttemptGate", "GeneratedImage", "ImageClient", "OpenGate"]
 
@@ -89,8 +91,11 @@ class ImageClient:
         budget: float | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        style: ApiStyle | None = None,
     ) -> None:
+        """``url`` is the full POST URL (the base URL plus ``style.path``)."""
         self._session = session
+        self.style: ApiStyle = style or RelayStyle()
         self._url = url
         # Kept only inside the header dict; never formatted into a log line or an error.
         self._headers = {"Authorization": f"Bearer {api_key}", "Content-Type": "application/json"}
@@ -110,12 +115,37 @@ class ImageClient:
         deadline: float | None = None,
         on_answered: Callable[[], None] | None = None,
     ) -> GeneratedImage:
-        """Generate one image, within ``self.budget`` seconds of this call and before
+        """The first image of one answer (the only one unless the model makes several);
+        see :meth:`generate_all`."""
+        images = await self._generate(request, deadline, on_answered, every=False)
+        return images[0]
+
+    async def generate_all(
+        self,
+        request: ImageRequest,
+        *,
+        deadline: float | None = None,
+        on_answered: Callable[[], None] | None = None,
+    ) -> tuple[GeneratedImage, ...]:
+        """Every image of one answer, in the provider's order, each carrying the call's
+        attempts; the same rules as :meth:`generate`."""
+        return await self._generate(request, deadline, on_answered, every=True)
+
+    async def _generate(
+        self,
+        request: ImageRequest,
+        deadline: float | None,
+        on_answered: Callable[[], None] | None,
+        *,
+        every: bool,
+    ) -> tuple[GeneratedImage, ...]:
+        """Generate images, within ``self.budget`` seconds of this call and before
         ``deadline`` (on ``clock``), when the answer becomes useless. Raises an
         ImageAPIError whose ``attempts`` lists every request sent; the result has them too.
         ``on_answered`` is called once the provider answered with an image and its slot is
         free again, before the download."""
-        payload = build_payload(request)
+        # A request the style cannot carry is refused here, before anything is sent.
+        payload = self.style.build_body(request)
         end = self._clock() + self.budget
         if deadline is not None:
             end = min(end, deadline)
@@ -123,10 +153,11 @@ class ImageClient:
         try:
             while True:
                 try:
-                    image = await self._attempt(
-                        payload, len(attempts) + 1, end, attempts, on_answered
+                    images = await self._attempt(
+                        payload, len(attempts) + 1, end, attempts, on_answered, every
                     )
-                    return dataclasses.replace(image, attempts=tuple(attempts))
+                    made = tuple(attempts)
+                    return tuple(dataclasses.replace(i, attempts=made) for i in images)
                 except ImageAPIError as exc:
                     if not exc.retryable or len(attempts) >= self._max_attempts:
                         raise
@@ -154,7 +185,8 @@ class ImageClient:
         end: float,
         attempts: list[Attempt],
         on_answered: Callable[[], None] | None,
-    ) -> GeneratedImage:
+        every: bool,
+    ) -> tuple[GeneratedImage, ...]:
         async with AsyncExitStack() as stack:
             await self._enter_slot(stack, end)
             timeout = min(self._timeout, end - self._clock())
@@ -164,7 +196,7 @@ class ImageClient:
             try:
                 answer = await self._post(payload, timeout)
                 if answer.status != 200:
-                    raise classify_error(
+                    raise self.style.classify_error(
                         answer.status,
                         answer.body.decode("utf-8", "replace"),
                         retry_after=answer.retry_after,
@@ -191,12 +223,12 @@ class ImageClient:
             on_answered()
         # The download runs outside the slot: it does not count against the provider's cap.
         try:
-            image = await self._image_from(answer, end)
+            images = await self._images_from(answer, end, every)
         except ImageAPIError as exc:
-            attempts.append(Attempt(number, exc.outcome, 200, answer.request_id, seconds))
+            attempts.append(Attempt(number, exc.outcome, 200, exc.request_id, seconds))
             raise
-        attempts.append(Attempt(number, "ok", 200, answer.request_id, seconds))
-        return image
+        attempts.append(Attempt(number, "ok", 200, images[0].request_id, seconds))
+        return images
 
     async def _enter_slot(self, stack: AsyncExitStack, end: float) -> None:
         try:
@@ -240,9 +272,18 @@ class ImageClient:
     def _since(self, started: float) -> float:
         return round(self._clock() - started, 3)
 
-    async def _image_from(self, answer: _Answer, end: float) -> GeneratedImage:
-        request_id = answer.request_id
-        item = parse_image_answer(answer.body, request_id)
+    async def _images_from(
+        self, answer: _Answer, end: float, every: bool
+    ) -> tuple[GeneratedImage, ...]:
+        parsed = self.style.parse_answer(answer.body, answer.request_id)
+        items = parsed.items if every else parsed.items[:1]
+        # One after the other: each download has the call's remaining budget, and a
+        # failure stops the rest (the answer as a whole failed).
+        return tuple([await self._image_of(item, parsed.request_id, end) for item in items])
+
+    async def _image_of(
+        self, item: AnswerItem, request_id: str | None, end: float
+    ) -> GeneratedImage:
         if item.b64_json is not None:
             data, source = decode_b64(item.b64_json, self._max_image_bytes, request_id), "b64_json"
         elif item.url is not None:

@@ -9,6 +9,7 @@ the word an :class:`~imagecore.api.attempts.Attempt` records::
     ImageAPIError                 (outcome)        retried?
     ├── ContentRejected           refused          no
     ├── BadRequest                refused          no
+    │   └── StyleUnsupported      refused          no: never sent
     ├── AuthFailed                refused          no
     ├── BillingProblem            refused          no
     ├── Throttled                 throttled        yes, after Retry-After / backoff
@@ -42,6 +43,7 @@ __all__ = [
     "RequestTimedOut",
     "ServerError",
     "ServiceUnreachable",
+    "StyleUnsupported",
     "Throttled",
 ]
 
@@ -88,6 +90,11 @@ class BadRequest(ImageAPIError):
     """The provider refused the parameters (unknown model, bad size, ...): a setup problem."""
 
     outcome = "refused"
+
+
+class StyleUnsupported(BadRequest):
+    """The request asks for something the configured IMAGE_API_STYLE cannot carry (input
+    images on ``openai``); raised before anything is sent."""
 
 
 class AuthFailed(ImageAPIError):

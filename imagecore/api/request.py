@@ -23,6 +23,8 @@ class ImageRequest:
     watermark: bool
     negative_prompt: str = ""
     seed: int | None = None
+    # Input pictures for an edit, as ``data:`` URIs or public URLs, numbered in order.
+    images: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         # Discord enforces these too; the core checks again so no caller can send junk upstream.

@@ -1,7 +1,9 @@
 """A stand-in for the image API that speaks the contract, on 127.0.0.1.
 
-It validates every request body against the contract's JSON schema, serves real PNG
-bytes as ``url`` or ``b64_json`` answers, and can be told to fail in each way the real
+It speaks the API style it is told (``relay``, the default, ``dashscope`` or ``openai``:
+the shapes are in :mod:`tests.support.api_style_shapes`): validates every request body
+as that style's provider would, serves real PNG bytes in that style's answer (one or
+several images, by ``url`` or ``b64_json``), and can be told to fail in each way the real
 service (or the relay in front of it) fails. Used by tests and benchmarks only.
 """
 
@@ -24,6 +26,8 @@ import jsonschema
 from aiohttp import web
 from PIL import Image
 
+from tests.support.api_style_shapes import PATHS, STYLES, answer_body, body_problem, error_body
+
 __all__ = ["APIStandIn", "Reply", "make_png"]
 
 log = logging.getLogger(__name__)
@@ -31,7 +35,6 @@ log = logging.getLogger(__name__)
 SCHEMA = json.loads(
     (Path(__file__).parent / "contract" / "images-generations.schema.json").read_text()
 )
-KNOWN_PARAMETERS = {"negative_prompt", "prompt_extend", "watermark", "size", "seed"}
 
 
 def make_png(width: int = 64, height: int = 64, *, noise: bool = False, seed: int = 1) -> bytes:
@@ -48,18 +51,19 @@ def make_png(width: int = 64, height: int = 64, *, noise: bool = False, seed: in
 
 @dataclass
 class Reply:
-    """One scripted answer. ``kind``: url, b64, error, hang, html, not_json, empty, expired_url,
-    no_image; disconnect (the request is read, then the connection dropped without an answer),
+    """One scripted answer. ``kind``: image (``url``, or ``b64`` when an openai body asks for
+    b64_json), url, b64, error, hang, html, not_json, empty, expired_url, no_image; disconnect (the request is read, then the connection dropped without an answer),
     cut (a 200 whose body stops half-way, then the connection is dropped). ``headers`` go
     with every kind of answer (e.g. ``x-request-id``)."""
 
-    kind: str = "url"
+    kind: str = "image"
     status: int = 200
     body: Any = None
     headers: dict[str, str] = field(default_factory=dict)
     revised_prompt: str | None = "A revised prompt."
     seconds: float = 0.0
     image: bytes | None = None
+    count: int = 1  # images in the answer (each a different PNG when ``image`` is unset)
 
     @classmethod
     def dashscope_error(
@@ -73,6 +77,11 @@ class Reply:
         cls, status: int, message: str, type_: str = "new_api_error", **kw: Any
     ) -> Reply:
         body = {"error": {"message": message, "type": type_, "code": None}}
+        return cls(kind="error", status=status, body=body, **kw)
+
+    @classmethod
+    def openai_error(cls, status: int, code: str, message: str, **kw: Any) -> Reply:
+        body = {"error": {"message": message, "type": code, "code": code}}
         return cls(kind="error", status=status, body=body, **kw)
 
 
@@ -94,9 +103,14 @@ class APIStandIn:
         concurrency_cap: int | None = None,
         image: bytes | None = None,
         sock: socket.socket | None = None,
+        style: str = "relay",
     ) -> None:
         """``sock``: serve on this bound socket instead of a fresh port. Until the stand-in is
         entered nothing listens on it, so connections to its port are refused."""
+        if style not in STYLES:
+            raise ValueError(style)
+        # May be changed while serving: the next request is answered in the new style.
+        self.style = style
         self.api_key = api_key
         self.latency = latency
         self.concurrency_cap = concurrency_cap
@@ -117,7 +131,8 @@ class APIStandIn:
 
     async def __aenter__(self) -> APIStandIn:
         app = web.Application(client_max_size=8 * 1024 * 1024)
-        app.router.add_post("/v1/images/generations", self._generate)
+        for path in dict.fromkeys(PATHS.values()):
+            app.router.add_post(path, self._generate)
         app.router.add_get("/files/{name}", self._file)
         # Short shutdown: a deliberately hanging handler must not hold up teardown.
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.2)
@@ -157,31 +172,18 @@ class APIStandIn:
         return response
 
     async def _answer(self, request: web.Request, body: Any) -> web.StreamResponse:
+        if request.path != PATHS[self.style]:
+            self.invalid_bodies.append(f"{request.path} is not the {self.style} endpoint")
+            return web.Response(status=404, text="404 page not found")
         if request.headers.get("Authorization") != f"Bearer {self.api_key}":
-            return _json(
-                401,
-                {
-                    "code": "InvalidApiKey",
-                    "message": "Invalid API-key provided.",
-                    "request_id": "req-auth",
-                },
-            )
-        problem = _contract_problem(body)
+            return _json(*error_body(self.style, "auth"))
+        problem = body_problem(self.style, body, SCHEMA)
         if problem:
             self.invalid_bodies.append(problem)
-            return _json(
-                400, {"code": "InvalidParameter", "message": problem, "request_id": "req-bad"}
-            )
+            return _json(*error_body(self.style, "bad", problem))
         if self.concurrency_cap is not None and self.in_flight >= self.concurrency_cap:
             self.rejected_over_cap += 1
-            return _json(
-                429,
-                {
-                    "code": "Throttling.RateQuota",
-                    "message": "Requests rate limit exceeded, please try again later.",
-                    "request_id": "req-cap",
-                },
-            )
+            return _json(*error_body(self.style, "cap"))
         reply = self.script.popleft() if self.script else Reply()
         self.in_flight += 1
         self.max_in_flight = max(self.max_in_flight, self.in_flight)
@@ -191,7 +193,7 @@ class APIStandIn:
                 await asyncio.sleep(3600)
             if reply.kind in ("disconnect", "cut"):
                 return await self._drop(request, reply)
-            return self._reply(reply)
+            return self._reply(reply, body)
         finally:
             self.in_flight -= 1
 
@@ -208,12 +210,12 @@ class APIStandIn:
         request.transport.abort()
         return response
 
-    def _reply(self, reply: Reply) -> web.StreamResponse:
-        image = reply.image if reply.image is not None else self.image
-        item: dict[str, Any] = {}
-        if reply.revised_prompt is not None:
-            item["revised_prompt"] = reply.revised_prompt
-        match reply.kind:
+    def _reply(self, reply: Reply, body: Any) -> web.StreamResponse:
+        kind = reply.kind
+        if kind == "image":
+            wants_b64 = self.style == "openai" and body.get("response_format") == "b64_json"
+            kind = "b64" if wants_b64 else "url"
+        match kind:
             case "error":
                 return _json(reply.status, reply.body, reply.headers)
             case "html":
@@ -230,24 +232,32 @@ class APIStandIn:
                     content_type="text/html",
                     headers=reply.headers,
                 )
-            case "empty":
-                return _json(200, {"created": int(time.time()), "data": []}, reply.headers)
-            case "no_image":
-                return _json(200, {"created": int(time.time()), "data": [item]}, reply.headers)
-            case "b64":
-                item["b64_json"] = base64.b64encode(image).decode()
-            case "url" | "expired_url":
-                name = f"{len(self._files)}-{random.getrandbits(32):08x}.png"
-                self._files[name] = image
-                if reply.kind == "expired_url":
-                    self._expired.add(name)
-                item["url"] = f"{self.origin}/files/{name}?Expires=1700000000&Signature=abc"
+            case "empty" | "no_image":
+                answer = answer_body(self.style, [], reply.revised_prompt, "req-none")
+                if kind == "no_image" and self.style != "dashscope":
+                    answer["data"] = [{"revised_prompt": reply.revised_prompt or ""}]
+                return _json(200, answer, reply.headers)
+            case "b64" | "url" | "expired_url":
+                items = [self._item(kind, reply, i) for i in range(reply.count)]
             case _:
-                raise ValueError(reply.kind)
-        self.served_images.append(image)
-        answer = {"created": int(time.time()), "data": [item]}
-        jsonschema.validate(answer, SCHEMA["response_200"])
+                raise ValueError(kind)
+        answer = answer_body(self.style, items, reply.revised_prompt, "req-0123-ok")
+        if self.style != "dashscope":
+            jsonschema.validate(answer, SCHEMA["response_200"])
         return _json(200, answer, reply.headers)
+
+    def _item(self, kind: str, reply: Reply, index: int) -> dict[str, str]:
+        image = reply.image if reply.image is not None else self.image
+        if index:  # several images: each its own, so a test can tell them apart
+            image = make_png(16, 16, seed=index + 1) if reply.image is None else image
+        self.served_images.append(image)
+        if kind == "b64":
+            return {"b64_json": base64.b64encode(image).decode()}
+        name = f"{len(self._files)}-{random.getrandbits(32):08x}.png"
+        self._files[name] = image
+        if kind == "expired_url":
+            self._expired.add(name)
+        return {"url": f"{self.origin}/files/{name}?Expires=1700000000&Signature=abc"}
 
     async def _file(self, request: web.Request) -> web.StreamResponse:
         name = request.match_info["name"]
@@ -266,28 +276,3 @@ class APIStandIn:
 
 def _json(status: int, body: Any, headers: dict[str, str] | None = None) -> web.Response:
     return web.json_response(body, status=status, headers=headers)
-
-
-def _contract_problem(body: Any) -> str | None:
-    """Why ``body`` breaks the contract, or None. Stricter than the schema where the
-    provider is: one user message with one text part, and only known parameters."""
-    try:
-        jsonschema.validate(body, SCHEMA["request"])
-    except jsonschema.ValidationError as exc:
-        return f"schema: {exc.message}"
-    messages = body["input"]["messages"]
-    if len(messages) != 1 or messages[0].get("role") != "user":
-        return "input.messages must hold one user message"
-    content = messages[0].get("content") or []
-    if len(content) != 1 or not str(content[0].get("text", "")).strip():
-        return "content must hold one non-empty text"
-    parameters = body.get("parameters", {})
-    if unknown := set(parameters) - KNOWN_PARAMETERS:
-        return f"unknown parameters: {sorted(unknown)}"
-    size = parameters.get("size")
-    if size is not None and ("*" not in size or not all(p.isdigit() for p in size.split("*"))):
-        return f"size must look like 1328*1328, got {size!r}"
-    seed = parameters.get("seed")
-    if seed is not None and (not isinstance(seed, int) or not 0 <= seed <= 2_147_483_647):
-        return "seed out of range"
-    return None
