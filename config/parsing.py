@@ -11,6 +11,7 @@ __all__ = [
     "boolean",
     "check_required",
     "integer",
+    "missing_variables",
     "number",
     "size",
     "sizes",
@@ -59,9 +60,14 @@ class Secret:
         return hash(self._value)
 
 
+def missing_variables(env: Mapping[str, str], names: tuple[str, ...]) -> list[str]:
+    """The ``names`` that are unset or empty, in order."""
+    return [name for name in names if not env.get(name, "").strip()]
+
+
 def check_required(env: Mapping[str, str], names: tuple[str, ...]) -> None:
     """Raise one error naming every required variable that is unset or empty."""
-    missing = [name for name in names if not env.get(name, "").strip()]
+    missing = missing_variables(env, names)
     if missing:
         first, *rest = missing
         verb = "are" if rest else "is"

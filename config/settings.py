@@ -7,26 +7,32 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
 
+from config.api_style import (
+    api_base_url,
+    api_extra_fields,
+    api_key,
+    api_style,
+    dashscope_region,
+    region_hint,
+)
 from config.parsing import (
     ConfigError,
     Secret,
     boolean,
-    check_required,
     integer,
+    missing_variables,
     number,
     size,
     sizes,
 )
+from imagecore.api.styles import ApiStyle, make_style
 
 __all__ = ["ConfigError", "Secret", "Settings", "load_settings"]
 
 DEFAULT_SIZES = ("1664*928", "1472*1104", "1328*1328", "1104*1472", "928*1664")
-REQUIRED = ("DISCORD_TOKEN", "IMAGE_API_BASE_URL", "IMAGE_API_KEY")
+REQUIRED = ("DISCORD_TOKEN", "IMAGE_API_BASE_URL", "IMAGE_API_KEY")  # for the relay style
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
-# Hosts reserved for documentation (RFC 2606): a base URL on one is a placeholder left in.
-EXAMPLE_DOMAINS = ("example.com", "example.net", "example.org")
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,28 +60,22 @@ class Settings:
     cooldown_seconds: int = 0
     user_daily_images: int | None = None
     max_images_per_request: int = 4
+    image_api_style: str = "relay"  # relay, dashscope or openai
+    image_api_extra_fields: tuple[str, ...] = ()  # openai only
+    dashscope_region: str = "cn"  # cn (Beijing) or intl (Singapore); dashscope only
+
+    def api_style(self) -> ApiStyle:
+        """The wire format the image client speaks."""
+        return make_style(
+            self.image_api_style,
+            extra_fields=self.image_api_extra_fields,
+            region_hint=region_hint(self.image_api_base_url),
+        )
 
     @property
     def generations_url(self) -> str:
-        return f"{self.image_api_base_url}/images/generations"
-
-
-def _base_url(env: Mapping[str, str]) -> str:
-    raw = env["IMAGE_API_BASE_URL"].strip().rstrip("/")
-    parts = urlsplit(raw)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ConfigError("IMAGE_API_BASE_URL", "must be an http(s) URL such as https://host/v1")
-    host = (parts.hostname or "").lower()
-    if any(host == domain or host.endswith(f".{domain}") for domain in EXAMPLE_DOMAINS):
-        raise ConfigError(
-            "IMAGE_API_BASE_URL", f"{host} is only an example; put your image API's address here"
-        )
-    if parts.query or parts.fragment:
-        raise ConfigError("IMAGE_API_BASE_URL", "must not carry a query or fragment")
-    if raw.endswith("/images/generations"):
-        # A common slip: the bot appends the endpoint itself.
-        raise ConfigError("IMAGE_API_BASE_URL", "is the base URL; drop /images/generations")
-    return raw
+        """The full URL generation requests are POSTed to, for the configured style."""
+        return f"{self.image_api_base_url}{self.api_style().path}"
 
 
 def _timeout(env: Mapping[str, str]) -> float:
@@ -170,18 +170,20 @@ def _token(env: Mapping[str, str]) -> Secret:
     return Secret(value)
 
 
-def _api_key(env: Mapping[str, str]) -> Secret:
-    value = env["IMAGE_API_KEY"].strip()
-    if any(c.isspace() for c in value):
-        raise ConfigError("IMAGE_API_KEY", "must not contain spaces")
-    return Secret(value)
-
-
 def load_settings(env: Mapping[str, str]) -> Settings:
     """Build settings from ``env``; raises ConfigError naming the first bad variable."""
     # Required variables first, so a fresh install hears about all of them before anything else.
-    check_required(env, REQUIRED)
-    token, base_url, api_key = _token(env), _base_url(env), _api_key(env)
+    style = api_style(env)
+    missing = missing_variables(env, ("DISCORD_TOKEN",))
+    if style != "dashscope":  # DashScope's own address is known
+        missing += missing_variables(env, ("IMAGE_API_BASE_URL",))
+    if not any(env.get(name, "").strip() for name in ("IMAGE_API_KEY", "DASHSCOPE_API_KEY")):
+        missing.append("IMAGE_API_KEY")
+    if missing:
+        first, *rest = missing
+        verb = "are" if rest else "is"
+        raise ConfigError(first, f"{verb} required but not set", also=tuple(rest))
+    token, base_url, key = _token(env), api_base_url(env, style), api_key(env)
     image_sizes = sizes(env, "IMAGE_SIZES", DEFAULT_SIZES)
     default_size = _default_size(env, image_sizes)
     negative = env.get("DEFAULT_NEGATIVE_PROMPT", "").strip()
@@ -193,7 +195,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
     settings = Settings(
         discord_token=token,
         image_api_base_url=base_url,
-        image_api_key=api_key,
+        image_api_key=key,
         image_model=model,
         image_api_timeout=_timeout(env),
         image_sizes=image_sizes,
@@ -215,6 +217,16 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         user_daily_images=integer(env, "USER_DAILY_IMAGES", 0, 1, 100000) if user_daily else None,
         # Discord carries at most 10 attachments; the provider's models make 1 per call.
         max_images_per_request=integer(env, "MAX_IMAGES_PER_REQUEST", 4, 1, 10),
+        image_api_style=style,
+        image_api_extra_fields=api_extra_fields(env, style),
+        dashscope_region=dashscope_region(env, style),
     )
-    logging.getLogger(__name__).debug("settings loaded for model %s", settings.image_model)
+    # Once at start: no cheap test request exists (every call costs an image), so the
+    # owner at least sees where the bot will send them. Never the key.
+    logging.getLogger(__name__).info(
+        "image API: %s style, POST %s, model %s",
+        style,
+        settings.generations_url,
+        settings.image_model,
+    )
     return settings
