@@ -109,6 +109,7 @@ class ImageBot(commands.Bot):
             api_key=self.config.image_api_key.reveal(),
             timeout=self.config.image_api_timeout,
             gate=self.gate,
+            style=self.config.api_style(),
         )
         await self.load_state()
         self.scheduler.start()
