@@ -24,8 +24,13 @@ class ParsedAnswer:
 
 
 class ApiStyle(Protocol):
-    name: str
-    path: str  # appended to the base URL: where generation requests are POSTed
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def path(self) -> str:
+        """Appended to the base URL: where generation requests are POSTed."""
+        ...
 
     def build_body(self, request: ImageRequest) -> dict[str, Any]:
         """The JSON body; raises an ImageAPIError for a request this style cannot carry."""
@@ -69,12 +74,12 @@ def revised(value: object) -> str | None:
 def dig(value: Any, *keys: str | int) -> Any:
     """``value[k1][k2]...``, or None where the shape differs."""
     for key in keys:
-        if isinstance(key, int):
-            if not isinstance(value, list) or len(value) <= key:
-                return None
-        elif not isinstance(value, dict):
+        if isinstance(key, int) and isinstance(value, list) and len(value) > key:
+            value = value[key]
+        elif isinstance(key, str) and isinstance(value, dict):
+            value = value.get(key)
+        else:
             return None
-        value = value[key] if isinstance(key, int) else value.get(key)
     return value
 
 
