@@ -27,10 +27,10 @@ from imagecore.api.attempts import (
     default_budget,
     retry_fits,
 )
+from imagecore.api.download import download_image, read_capped
 from imagecore.api.errors import (
     ConnectionLost,
     ImageAPIError,
-    ImageDownloadFailed,
     MalformedAnswer,
     RequestTimedOut,
     ServiceUnreachable,
@@ -45,7 +45,6 @@ __all__ = ["AttemptGate", "GeneratedImage", "ImageClient", "OpenGate"]
 log = logging.getLogger(__name__)
 
 MAX_ANSWER_BYTES = 64 * 1024 * 1024  # a b64 PNG of the largest size is far below this
-DOWNLOAD_TIMEOUT = 60.0
 # Connecting is quick or broken; a dead host must not eat the attempt's whole timeout.
 CONNECT_TIMEOUT = 10.0
 REQUEST_ID_HEADERS = ("x-request-id", "x-dashscope-request-id", "request-id")
@@ -246,7 +245,7 @@ class ImageClient:
                 self._url, json=payload, headers=self._headers, timeout=client_timeout
             ) as response:
                 status, request_id = response.status, _request_id(response.headers)
-                body = await _read_capped(response, MAX_ANSWER_BYTES)
+                body = await read_capped(response, MAX_ANSWER_BYTES)
                 retry_after = parse_retry_after(response.headers.get("Retry-After"))
         # Order matters: a connect timeout is also a TimeoutError, but nothing was sent.
         except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as exc:
@@ -287,7 +286,17 @@ class ImageClient:
         if item.b64_json is not None:
             data, source = decode_b64(item.b64_json, self._max_image_bytes, request_id), "b64_json"
         elif item.url is not None:
-            data, source = await self._download(item.url, request_id, end), "url"
+            data, source = (
+                await download_image(
+                    self._session,
+                    item.url,
+                    request_id,
+                    end,
+                    cap=self._max_image_bytes,
+                    clock=self._clock,
+                ),
+                "url",
+            )
         else:
             raise MalformedAnswer("the answer has neither url nor b64_json", request_id=request_id)
         extension = image_extension(data)
@@ -296,61 +305,6 @@ class ImageClient:
                 "the returned bytes are not a PNG, JPEG or WebP image", request_id=request_id
             )
         return GeneratedImage(data, extension, item.revised_prompt, source, (), request_id)
-
-    async def _download(self, url: str, request_id: str | None, end: float) -> bytes:
-        """Fetch the result right away: the provider's URLs expire (OSS answers 403 then).
-        A 5xx or a broken connection is tried once more, while the budget lasts."""
-        if not url.startswith(("https://", "http://")):
-            raise ImageDownloadFailed("result url is not http(s)", request_id=request_id)
-        last = ImageDownloadFailed("no time left to download the image", request_id=request_id)
-        for _ in range(2):
-            timeout = min(DOWNLOAD_TIMEOUT, end - self._clock())
-            if timeout <= 0:
-                break
-            try:
-                return await self._fetch(url, request_id, timeout)
-            except ImageDownloadFailed as exc:
-                if exc.status is None or exc.status < 500:
-                    raise
-                last = exc
-            except (TimeoutError, aiohttp.ClientError) as exc:
-                last = ImageDownloadFailed(
-                    f"download failed: {type(exc).__name__}", request_id=request_id
-                )
-        raise last
-
-    async def _fetch(self, url: str, request_id: str | None, limit: float) -> bytes:
-        # No Authorization header: the URL is signed, and the key must not go to another host.
-        async with self._session.get(url, timeout=aiohttp.ClientTimeout(total=limit)) as response:
-            if response.status != 200:
-                raise ImageDownloadFailed(
-                    f"download answered HTTP {response.status} (expired or missing)",
-                    status=response.status,
-                    request_id=request_id,
-                )
-            declared = response.content_length
-            if declared is not None and declared > self._max_image_bytes:
-                raise ImageDownloadFailed(
-                    f"image of {declared} bytes is over the cap", request_id=request_id
-                )
-            data = await _read_capped(response, self._max_image_bytes)
-            if data is None:
-                raise ImageDownloadFailed(
-                    f"image is over the {self._max_image_bytes}-byte cap", request_id=request_id
-                )
-            return data
-
-
-async def _read_capped(response: aiohttp.ClientResponse, cap: int) -> bytes | None:
-    """The body, or None as soon as it grows past ``cap`` bytes (never held in memory)."""
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in response.content.iter_chunked(256 * 1024):
-        size += len(chunk)
-        if size > cap:
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def _request_id(headers: Any) -> str | None:
