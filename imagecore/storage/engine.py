@@ -3,7 +3,10 @@ a locked or vanished database fails fast and a returning one is used again by it
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import sqlite3
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -12,6 +15,7 @@ import asyncpg
 from sqlalchemy import event, pool
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.util import await_only
 
 from imagecore.storage.urls import DatabaseTarget
 
@@ -102,8 +106,7 @@ def _set_up_sqlite(engine: AsyncEngine, busy_timeout_ms: int) -> None:
             # Switching needs a moment of exclusive access; WAL stays set in the file,
             # so only the first connection ever does it.
             if cursor.fetchone()[0].lower() != "wal":
-                cursor.execute("PRAGMA journal_mode = WAL")
-                mode = cursor.fetchone()[0].lower()
+                mode = _switch_to_wal(cursor, busy_timeout_ms / 1000)
                 if mode != "wal":
                     log.warning("SQLite refused WAL mode (kept %s): readers will wait", mode)
         finally:
@@ -115,3 +118,19 @@ def _set_up_sqlite(engine: AsyncEngine, busy_timeout_ms: int) -> None:
         if mode not in ("DEFERRED", "IMMEDIATE"):
             raise ValueError(f"unknown SQLite BEGIN mode {mode!r}")
         connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+def _switch_to_wal(cursor: Any, patience: float) -> str:
+    """Switch a new file to WAL; returns the mode it ends in. SQLite answers "locked" at
+    once, without its busy handler, while another connection is switching the same file
+    (processes starting together): try again until ``patience`` runs out."""
+    end = time.monotonic() + patience
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode = WAL")
+            return str(cursor.fetchone()[0]).lower()
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= end:
+                raise
+        # Called from SQLAlchemy's sync-over-async bridge: the pause yields to the loop.
+        await_only(asyncio.sleep(0.01))
