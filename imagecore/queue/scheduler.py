@@ -100,8 +100,11 @@ class FairScheduler:
         run: Callable[[], Awaitable[None]],
         deadline: float,
         on_update: Callable[[Ticket], Awaitable[None]] | None = None,
+        group: str | None = None,
     ) -> Ticket:
         """Queue a job. ``deadline`` is the clock time by which its result must be delivered.
+        Each image of a several-image request is a job of its own (fairness counts
+        images), all submitted with the same ``group``.
 
         Raises ShuttingDown once shutdown began, QueueFull if the user already has
         ``max_pending_per_user`` jobs queued or running (nothing is queued then).
@@ -117,6 +120,7 @@ class FairScheduler:
             deadline=deadline,
             submitted_at=self._clock(),
             done=asyncio.get_running_loop().create_future(),
+            group=group,
         )
         self._book.add(Job(ticket=ticket, run=run, on_update=on_update))
         self._workers.wake()
@@ -211,6 +215,12 @@ class FairScheduler:
         if job.ticket.state is TicketState.RUNNING:
             return CancelOutcome.ALREADY_STARTED
         self._book.cancel_queued(job)
+        group = job.ticket.group
+        if group is not None:
+            # The rest of the request goes with it, except images already being made.
+            for other in self._book.pending_of(by_user_id):
+                if other.ticket.group == group and other.ticket.state is TicketState.QUEUED:
+                    self._book.cancel_queued(other)
         log.debug("ticket %s cancelled by its owner", ticket_id)
         return CancelOutcome.CANCELLED
 

@@ -83,6 +83,9 @@ class Ticket:
     started_at: float | None = None
     finished_at: float | None = None
     error: BaseException | None = None
+    # Tickets submitted with the same group are one request of several images: cancelling
+    # one cancels the group's other queued tickets too.
+    group: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
