@@ -48,6 +48,7 @@ class RequestContext:
     guild_today: int
     pending: int  # this member's images queued, being made or being posted
     guild_pending: int = 0  # the same for the whole server
+    images: int = 1  # how many images this request asks for
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +56,8 @@ class Refusal:
     kind: str  # one of REFUSAL_KINDS
     detail: str  # the rule, the wait, the limit: for the member's sentence and the log
     retry_at: float | None = None  # Unix time when asking again can work
+    # A daily budget with some images left, fewer than asked for: how many are left.
+    left: int | None = None
 
 
 def utc_day(now: float) -> date:
@@ -83,14 +86,24 @@ def _how_often(limits: EffectiveLimits, ctx: RequestContext) -> Refusal | None:
         return Refusal("cooldown", str(cooldown), retry_at=ctx.last_job_at + cooldown)
     user_limit = limits.user_daily_images
     # Images still in the queue will count once delivered: count them now.
-    if user_limit is not None and ctx.user_today + ctx.pending >= user_limit:
-        return Refusal("user_daily", str(user_limit), retry_at=next_reset(ctx.now))
+    if user_limit is not None:
+        refused = _over("user_daily", user_limit, ctx.user_today + ctx.pending, ctx)
+        if refused is not None:
+            return refused
     guild_limit = limits.guild_daily_images
     # The server's images still on their way count too: a burst can't pass the cap.
-    guild_total = ctx.guild_today + ctx.guild_pending
-    if ctx.guild_id is not None and guild_limit is not None and guild_total >= guild_limit:
-        return Refusal("guild_daily", str(guild_limit), retry_at=next_reset(ctx.now))
+    if ctx.guild_id is not None and guild_limit is not None:
+        return _over("guild_daily", guild_limit, ctx.guild_today + ctx.guild_pending, ctx)
     return None
+
+
+def _over(kind: str, limit: int, used: int, ctx: RequestContext) -> Refusal | None:
+    """Refused when the request's images don't all fit in what is left of the budget; a
+    request that can't have all its images gets none of them."""
+    if used + ctx.images <= limit:
+        return None
+    left = max(0, limit - used)
+    return Refusal(kind, str(limit), retry_at=next_reset(ctx.now), left=left or None)
 
 
 def _what(verdict: Verdict) -> Refusal | None:
