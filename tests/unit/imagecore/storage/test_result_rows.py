@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 
 from imagecore.storage import ImageResult, JobRecord, Storage, Usage
 from imagecore.storage.days import utc_day
@@ -90,7 +90,7 @@ async def test_several_delivered_images_count_as_that_many(storage: Storage) -> 
 
 async def test_a_key_is_unique(storage: Storage) -> None:
     await storage.save_job(result_job())
-    with pytest.raises(sa.exc.IntegrityError):
+    with pytest.raises(IntegrityError):
         await storage.save_job(result_job())
 
 
