@@ -17,6 +17,7 @@ from imagecore.api.errors import (
     RequestTimedOut,
     ServerError,
     ServiceUnreachable,
+    StyleUnsupported,
     Throttled,
 )
 
@@ -33,6 +34,13 @@ SENTENCES: tuple[tuple[type[ImageAPIError], str], ...] = (
         (
             "The image service refused this prompt because it may break its content rules. "
             "Try wording it differently."
+        ),
+    ),
+    (
+        StyleUnsupported,
+        (
+            "Editing images is not available with the image service this bot is set up for. "
+            "A moderator can switch IMAGE_API_STYLE to relay or dashscope."
         ),
     ),
     (
