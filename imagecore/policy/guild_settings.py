@@ -30,6 +30,7 @@ class GuildSettings:
     prompt_extend: bool | None = None
     watermark: bool | None = None
     model: str | None = None
+    count: int | None = None  # images per /imagine when the member gives no count
     # Limits (None: the bot's default, which for most is "no limit")
     cooldown_seconds: int | None = None
     max_pending_per_user: int | None = None
@@ -85,6 +86,8 @@ class BotDefaults:
     guild_daily_images: int | None = None
     models: tuple[str, ...] = ()
     sizes: tuple[str, ...] = ()
+    count: int = 1
+    max_images: int = 4  # MAX_IMAGES_PER_REQUEST: no count, given or default, goes past it
 
     def resolve(self, server: GuildSettings, options: ImagineOptions) -> ImageRequest:
         """The member's option > the server's default > the bot's default. A server default

@@ -9,8 +9,8 @@ __all__ = ["ImagineOptions"]
 
 @dataclass(frozen=True, slots=True)
 class ImagineOptions:
-    """The six /imagine options; ``None`` means "left out": the server's default, then
-    the bot's, applies (``BotDefaults.resolve``)."""
+    """The /imagine options; ``None`` means "left out": the server's default, then the
+    bot's, applies (``BotDefaults.resolve``; ``count`` is the cog's to resolve)."""
 
     prompt: str
     negative_prompt: str | None = None
@@ -18,3 +18,4 @@ class ImagineOptions:
     prompt_extend: bool | None = None
     watermark: bool | None = None
     seed: int | None = None
+    count: int | None = None  # images, 1 to MAX_IMAGES_PER_REQUEST

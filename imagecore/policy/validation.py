@@ -29,6 +29,7 @@ LABELS = {
     "prompt_extend": "Prompt extend",
     "watermark": "Watermark",
     "model": "The model",
+    "count": "The number of images",
     "cooldown_seconds": "The cooldown (seconds)",
     "max_pending_per_user": "Images waiting per member",
     "user_daily_images": "Images per member per day",
@@ -94,6 +95,13 @@ def _check(
             if model not in offered:
                 raise ValueError(f"Unknown model “{model}”. This bot offers: {', '.join(offered)}.")
             return model
+        case "count":
+            number = _whole(value)
+            if number is None or not 1 <= number <= defaults.max_images:
+                raise ValueError(
+                    f"{label} must be a whole number between 1 and {defaults.max_images}."
+                )
+            return number
         case "exempt_role_id" | "log_channel_id":
             return _snowflake(label, value)
         case "allowed_channel_ids" | "allowed_role_ids":

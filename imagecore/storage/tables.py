@@ -25,6 +25,7 @@ guild_settings = sa.Table(
     sa.Column("prompt_extend", sa.Boolean),
     sa.Column("watermark", sa.Boolean),
     sa.Column("model", sa.String(100)),
+    sa.Column("count", sa.Integer),  # revision 0003
     sa.Column("cooldown_seconds", sa.Integer),
     sa.Column("max_pending_per_user", sa.Integer),
     sa.Column("user_daily_images", sa.Integer),

@@ -1,5 +1,6 @@
 """What the buttons on a result need: the job's stable key, the result message, how many
-images were asked for and each delivered image's seed, revised prompt and request id.
+images were asked for and each delivered image's seed, revised prompt and request id; and
+a server's default number of images per request.
 
 Revision ID: 0003
 Revises: 0002
@@ -25,9 +26,12 @@ def upgrade() -> None:
     op.add_column("jobs", sa.Column("results", sa.JSON, nullable=True))
     # A button click looks its job up by key, from any process sharing the database.
     op.create_index("ix_jobs_job_key", "jobs", ["job_key"], unique=True)
+    op.add_column("guild_settings", sa.Column("count", sa.Integer, nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("guild_settings") as batch:
+        batch.drop_column("count")
     op.drop_index("ix_jobs_job_key", table_name="jobs")
     with op.batch_alter_table("jobs") as batch:
         for column in ("results", "image_count", "message_id", "job_key"):

@@ -25,6 +25,7 @@ async def test_every_setting_round_trips_including_tuples(storage: Storage) -> N
         "prompt_extend": False,
         "watermark": True,
         "model": "qwen-image-plus",
+        "count": 3,
         "cooldown_seconds": 45,
         "max_pending_per_user": 2,
         "user_daily_images": 20,
