@@ -84,7 +84,8 @@ class ImageBot(commands.Bot):
         )
         self.scheduler = FairScheduler(
             workers=config.image_api_concurrency,
-            max_pending_per_user=config.max_pending_per_user,
+            # Each image is a ticket; the cog's own check counts requests (README).
+            max_pending_per_user=config.max_pending_per_user * config.max_images_per_request,
             # A first guess at one image's time, until real ones are measured.
             typical_job_seconds=15.0,
         )
@@ -206,6 +207,7 @@ def defaults_from(config: Settings) -> BotDefaults:
         user_daily_images=config.user_daily_images,
         models=config.image_models,
         sizes=config.image_sizes,
+        max_images=config.max_images_per_request,
     )
 
 

@@ -17,11 +17,14 @@ from typing import TYPE_CHECKING
 import discord
 from discord.ext import commands
 
+from cogs.imagine.actions import ResultActions
 from cogs.imagine.cancel_button import CancelButton
 from cogs.imagine.history import job_record
 from cogs.imagine.job import ImagineJob, JobTools
 from cogs.imagine.options import build_imagine_command
-from cogs.utils.errors import InvalidInput
+from cogs.imagine.planned import Build, Planned
+from cogs.imagine.result_buttons import RESULT_BUTTONS
+from cogs.imagine.words import QUEUE_FULL_REQUESTS, TOO_MANY_IMAGES
 from cogs.utils.mod_log import post_mod_log
 from cogs.utils.replies import tell_privately
 from cogs.utils.sentences import (
@@ -35,16 +38,17 @@ from imagecore.api.request import ImageRequest
 from imagecore.background import BackgroundTasks
 from imagecore.delivery.text_limits import one_line
 from imagecore.policy.admission import Admission, Refusal, RequestContext, decide, utc_day
+from imagecore.policy.guild_settings import GuildSettings
 from imagecore.policy.limits import EffectiveLimits, effective_limits
 from imagecore.policy.options import ImagineOptions
 from imagecore.policy.pending import PendingJobs
 from imagecore.policy.recent_requests import HORIZON, RecentRequests, Unknown
+from imagecore.policy.seeds import new_job_key, with_seeds
 from imagecore.queue import QueueFull, ShuttingDown
 from imagecore.storage import StorageUnavailable, Usage
 
 if TYPE_CHECKING:
     from bot import ImageBot
-    from imagecore.policy.guild_settings import GuildSettings
 
 __all__ = ["ImagineCog", "setup"]
 
@@ -76,6 +80,9 @@ class ImagineCog(commands.Cog):
             clock=bot.clock,
             tasks=self.tasks,
         )
+        self.actions = ResultActions(self)
+        # Seconds the database may take before a request answers "unavailable".
+        self.storage_budget = STORAGE_BUDGET
 
     async def cog_load(self) -> None:
         since = self.bot.clock() - HORIZON
@@ -85,40 +92,57 @@ class ImagineCog(commands.Cog):
             # Members' last requests are then looked up in history one by one.
             log.warning("could not read recent requests for cooldowns: %s", exc)
         self.bot.tree.add_command(self.command)
-        self.bot.add_dynamic_items(CancelButton)
+        self.bot.add_dynamic_items(CancelButton, *RESULT_BUTTONS)
 
     async def cog_unload(self) -> None:
         self.bot.tree.remove_command(self.command.name)
-        self.bot.remove_dynamic_items(CancelButton)
+        self.bot.remove_dynamic_items(CancelButton, *RESULT_BUTTONS)
         # Images already made are posted before the HTTP session closes.
         await self.tasks.drain(DELIVERY_DRAIN)
 
     async def imagine(
         self, interaction: discord.Interaction[ImageBot], options: ImagineOptions
     ) -> None:
+        async def build(server: GuildSettings) -> Planned | str:
+            try:
+                request = self.bot.defaults.resolve(server, options)
+            except ValueError as exc:
+                sentence = str(exc)
+                return (
+                    sentence
+                    if sentence.endswith(".")
+                    else f"That request can't be drawn: {sentence}."
+                )
+            return Planned(request, options.count or server.count or 1)
+
+        await self.handle(interaction, build)
+
+    async def handle(self, interaction: discord.Interaction[ImageBot], build: Build) -> None:
+        """A request from /imagine or a result's button: admitted, queued and shown the same
+        way whatever it came from, for the member of ``interaction``."""
         reason = self.unavailable_reason(interaction)
         if reason:
-            raise InvalidInput(reason)
+            await tell_privately(interaction, reason)
+            return
         now = self.bot.clock()
         guild_id, user_id = interaction.guild_id, interaction.user.id
         role_ids = tuple(role.id for role in getattr(interaction.user, "roles", ()))
         try:
             # Bounded: the whole answer must reach Discord within its 3-second window.
-            async with asyncio.timeout(STORAGE_BUDGET):
+            async with asyncio.timeout(self.storage_budget):
                 server = await self.bot.settings_cache.get(guild_id)
                 limits = effective_limits(self.bot.defaults, server, role_ids)
                 history_last = await self.prepare(interaction, limits, now)
+                planned = await build(server)
         except (StorageUnavailable, TimeoutError) as exc:
             log.warning("settings unavailable for /imagine: %s", exc or "timed out")
             await tell_privately(interaction, SETTINGS_UNAVAILABLE)
             return
-        try:
-            request = self.bot.defaults.resolve(server, options)
-        except ValueError as exc:
-            sentence = str(exc)
-            raise InvalidInput(
-                sentence if sentence.endswith(".") else f"That request can't be drawn: {sentence}."
-            ) from None
+        if isinstance(planned, str):
+            await tell_privately(interaction, planned)
+            return
+        request = planned.request
+        count = max(1, min(planned.count, self.bot.config.max_images_per_request))
         verdict = await self.admission.rule_book.check(
             guild_id, server.blocked_words, request.prompt, request.negative_prompt
         )
@@ -145,15 +169,18 @@ class ImagineCog(commands.Cog):
             guild_today=usage.guild_today,
             pending=self.pending.for_user(user_id),
             guild_pending=self.pending.for_guild(guild_id),
+            images=count,
         )
         refused = decide(server, limits, context, verdict)
         if refused is not None:
-            await self.refuse(interaction, request, refused, server, now)
+            await self.refuse(interaction, request, refused, server, now, count=count)
             return
-        if context.pending >= limits.max_pending_per_user:
-            await tell_privately(interaction, queue_full(limits.max_pending_per_user))
+        # The pending limit counts requests, whatever their number of images (README).
+        if self.pending.requests_of(user_id) >= limits.max_pending_per_user:
+            limit = limits.max_pending_per_user
+            await tell_privately(interaction, QUEUE_FULL_REQUESTS.format(limit=limit))
             return
-        await self.enqueue(interaction, request, now=now)
+        await self.enqueue(interaction, request, count, now=now)
 
     async def prepare(
         self, interaction: discord.Interaction[ImageBot], limits: EffectiveLimits, now: float
@@ -176,10 +203,14 @@ class ImagineCog(commands.Cog):
         refused: Refusal,
         server: GuildSettings,
         now: float,
+        *,
+        count: int = 1,
     ) -> None:
-        await tell_privately(
-            interaction, refusal_sentence(refused.kind, refused.detail, refused.retry_at, now)
-        )
+        if refused.left:
+            sentence = TOO_MANY_IMAGES.format(asked=count, left=refused.left)
+        else:
+            sentence = refusal_sentence(refused.kind, refused.detail, refused.retry_at, now)
+        await tell_privately(interaction, sentence)
         self.bot.ledger.save(
             job_record(
                 interaction,
@@ -211,21 +242,25 @@ class ImagineCog(commands.Cog):
         return None
 
     async def enqueue(
-        self, interaction: discord.Interaction[ImageBot], request: ImageRequest, *, now: float
+        self,
+        interaction: discord.Interaction[ImageBot],
+        request: ImageRequest,
+        count: int = 1,
+        *,
+        now: float,
     ) -> None:
         user_id = interaction.user.id
-        hold = self.pending.hold(user_id, interaction.guild_id)
+        hold = self.pending.hold(user_id, interaction.guild_id, images=count)
         job = ImagineJob(
-            self.tools, interaction, request, deadline=deadline_for(interaction), hold=hold
+            self.tools,
+            interaction,
+            with_seeds(request, count),
+            key=new_job_key(),
+            deadline=deadline_for(interaction),
+            hold=hold,
         )
         try:
-            job.ticket = self.bot.scheduler.submit(
-                user_id=user_id,
-                guild_id=interaction.guild_id,
-                run=job.run,
-                deadline=job.deadline,
-                on_update=job.on_update,
-            )
+            job.submit()
         except (QueueFull, ShuttingDown) as exc:
             hold.release()
             sentence = queue_full(exc.limit) if isinstance(exc, QueueFull) else RESTARTING
@@ -233,12 +268,12 @@ class ImagineCog(commands.Cog):
             return
         self.recent.note((interaction.guild_id, user_id), now)
         try:
-            # Discord drops the interaction if nothing answers within 3 s.
+            # Discord drops the interaction if nothing answers within 3 s. A button's
+            # request is a new public message: the result it came from stays as it was.
             await interaction.response.defer(thinking=True)
         except discord.HTTPException as exc:
-            log.warning("could not acknowledge /imagine (HTTP %s); dropping it", exc.status)
-            self.bot.scheduler.cancel(job.ticket.id, user_id)
-            job.updates.close()
+            log.warning("could not acknowledge a request (HTTP %s); dropping it", exc.status)
+            job.withdraw()
             return
         finally:
             job.acknowledged.set()

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import discord
 
+from cogs.imagine.words import FIELD_SEEDS
 from imagecore.delivery.text_limits import clip, one_line
 from imagecore.policy.sizes import size_label
 
@@ -13,11 +15,18 @@ if TYPE_CHECKING:
     from imagecore.api.client import GeneratedImage
     from imagecore.api.request import ImageRequest
 
-__all__ = ["result_embed"]
+__all__ = ["differing_revision", "result_embed"]
 
 # Discord's limits: title 256, description 4096, field value 1024, footer 2048, total 6000.
 # The prompt (800) and negative prompt (500) are capped by the command; the revised prompt
 # is the only unbounded text, and clipping it to 1024 keeps the total well under 6000.
+
+
+def differing_revision(prompt: str, revised: str | None) -> str | None:
+    """The model's revised prompt when it says something else than the prompt."""
+    if revised and revised.strip() and revised.strip() != prompt.strip():
+        return revised
+    return None
 
 
 def result_embed(
@@ -28,20 +37,28 @@ def result_embed(
     seconds: float,
     note: str | None,
     filename: str,
+    seeds: Sequence[int | None] = (),
 ) -> discord.Embed:
+    """``image`` is the first of the set; ``seeds`` lists every image's when there are
+    several (the request's own seed is shown otherwise)."""
     embed = discord.Embed(
         title=one_line(request.prompt, 256),
         description=clip(request.prompt, 4096),
         color=discord.Color.blurple(),
     )
-    if image.revised_prompt and image.revised_prompt.strip() != request.prompt.strip():
-        embed.add_field(name="Revised prompt", value=clip(image.revised_prompt, 1024), inline=False)
+    revised = differing_revision(request.prompt, image.revised_prompt)
+    if revised is not None:
+        embed.add_field(name="Revised prompt", value=clip(revised, 1024), inline=False)
     if request.negative_prompt:
         embed.add_field(
             name="Negative prompt", value=clip(request.negative_prompt, 1024), inline=False
         )
     embed.add_field(name="Size", value=size_label(request.size), inline=True)
-    if request.seed is not None:
+    if len(seeds) > 1:
+        # At most 10 seeds of 10 digits: far under a field's 1024 characters.
+        shown = ", ".join("?" if seed is None else str(seed) for seed in seeds)
+        embed.add_field(name=FIELD_SEEDS, value=shown, inline=True)
+    elif request.seed is not None:
         embed.add_field(name="Seed", value=str(request.seed), inline=True)
     embed.add_field(name="Model", value=clip(request.model, 1024), inline=True)
     embed.add_field(name="Time", value=f"{seconds:.1f} s", inline=True)

@@ -1,14 +1,14 @@
-"""A job as its history row: what was asked, what came of it, and every API attempt."""
+"""An /imagine request's history row, built the same way for every status."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import discord
-
-from imagecore.storage import AttemptRecord, JobRecord
+from imagecore.storage import AttemptRecord, ImageResult, JobRecord
 
 if TYPE_CHECKING:
+    import discord
+
     from imagecore.api.request import ImageRequest
 
 __all__ = ["job_record"]
@@ -25,7 +25,13 @@ def job_record(
     revised_prompt: str | None = None,
     latency_seconds: float | None = None,
     attempts: tuple[AttemptRecord, ...] = (),
+    job_key: str | None = None,
+    message_id: int | None = None,
+    image_count: int | None = None,
+    results: tuple[ImageResult, ...] = (),
 ) -> JobRecord:
+    """``request`` is the first image's (its seed is the row's seed); ``results`` has each
+    delivered image, in the message's order."""
     return JobRecord(
         guild_id=interaction.guild_id,
         channel_id=interaction.channel_id,
@@ -44,4 +50,8 @@ def job_record(
         latency_seconds=latency_seconds,
         finished_at=finished_at,
         attempts=attempts,
+        job_key=job_key,
+        message_id=message_id,
+        image_count=image_count,
+        results=results,
     )

@@ -1,10 +1,12 @@
 """One /imagine request on its way through the queue, shown to Discord as it goes:
-"Queued — #3, about 40 s", then "Generating… 12 s", then the image."""
+"Queued — #3, about 40 s", then "Generating… 12 s" (or "2 of 4 ready…"), then the images.
+
+A request of several images is one job here and one ticket per image in the queue, so
+fairness counts images; the images are posted together, in order, in one message."""
 
 from __future__ import annotations
 
 import asyncio
-import io
 import logging
 import time
 from collections.abc import Callable
@@ -15,24 +17,16 @@ import aiohttp
 import discord
 
 from cogs.imagine.cancel_button import cancel_view
-from cogs.imagine.embed import result_embed
 from cogs.imagine.history import job_record
+from cogs.imagine.result_post import Delivered, PostFailed, post_result
+from cogs.imagine.words import PARTLY_FAILED, READY_SO_FAR
 from cogs.utils.replies import NO_MENTIONS, tell_privately
-from cogs.utils.sentences import (
-    DROPPED,
-    EXPIRED,
-    INTERRUPTED,
-    UNEXPECTED,
-    UPLOAD_FAILED,
-    UPLOAD_REFUSED,
-    sentence_for,
-)
+from cogs.utils.sentences import DROPPED, EXPIRED, INTERRUPTED, UNEXPECTED, sentence_for
 from imagecore.api.errors import ImageAPIError
 from imagecore.background import BackgroundTasks
 from imagecore.delivery.status_updates import CoalescingUpdater
-from imagecore.delivery.upload_fit import fit_for_upload
 from imagecore.queue import Ticket, TicketState
-from imagecore.storage import AttemptRecord
+from imagecore.storage import AttemptRecord, ImageResult
 
 if TYPE_CHECKING:
     from imagecore.api.client import GeneratedImage, ImageClient
@@ -61,121 +55,273 @@ class JobTools:
 
 
 class JobFailed(Exception):
-    """Raised from run() after the member was told: the queue counts the job as failed,
-    so quick failures don't make its wait estimates optimistic."""
+    """Raised from an image's run after its failure was noted: the queue counts it as
+    failed, so quick failures don't make its wait estimates optimistic."""
+
+
+@dataclass(slots=True)
+class _Failure:
+    status: str  # the history status it would give the whole request
+    error_class: str | None
+    sentence: str | None  # None: nothing to tell (the member cancelled)
+
+
+@dataclass(slots=True)
+class _Slot:
+    """One image of the request."""
+
+    request: ImageRequest
+    ticket: Ticket | None = None
+    image: GeneratedImage | None = None
+    failure: _Failure | None = None
+    attempts: tuple[AttemptRecord, ...] = ()
+
+    @property
+    def settled(self) -> bool:
+        return self.image is not None or self.failure is not None
 
 
 class ImagineJob:
-    ticket: Ticket
-
     def __init__(
         self,
         tools: JobTools,
         interaction: discord.Interaction,
-        request: ImageRequest,
+        requests: list[ImageRequest],
         *,
+        key: str,
         deadline: float,
         hold: Hold,
     ) -> None:
         self.tools = tools
-        # Counts toward the member's limits until the job's end is recorded.
+        # Counts toward the member's limits until the request's end is recorded.
         self.hold = hold
         self.interaction = interaction
-        self.request = request
+        self.key = key
+        self.slots = [_Slot(request) for request in requests]
         self.deadline = deadline
         self.submitted = time.monotonic()
         self.submitted_at = tools.clock()
         self.generating_since: float | None = None
         self.updates = CoalescingUpdater(EDIT_INTERVAL)
         self.recorded = False  # its end is in history (exactly once)
-        # Every request sent to the provider for this job: what a moderator may be billed for.
-        self.attempts: tuple[AttemptRecord, ...] = ()
+        self._finishing = False
+        self._ticker: asyncio.Task[None] | None = None
         # Set once Discord has the acknowledgement; nothing may edit the response before.
         self.acknowledged = asyncio.Event()
 
+    @property
+    def ticket(self) -> Ticket:
+        """The first image's ticket: its Cancel button cancels the whole request."""
+        first = self.slots[0].ticket
+        if first is None:
+            raise RuntimeError("the job was not submitted")
+        return first
+
+    def submit(self) -> None:
+        """One ticket per image, grouped; raises QueueFull or ShuttingDown with nothing
+        left queued."""
+        submitted: list[Ticket] = []
+        try:
+            for slot in self.slots:
+                slot.ticket = self.tools.scheduler.submit(
+                    user_id=self.interaction.user.id,
+                    guild_id=self.interaction.guild_id,
+                    run=lambda slot=slot: self._run(slot),
+                    deadline=self.deadline,
+                    on_update=self.on_update,
+                    group=self.key,
+                )
+                submitted.append(slot.ticket)
+        except Exception:
+            if submitted:
+                self.tools.scheduler.cancel(submitted[0].id, self.interaction.user.id)
+            raise
+
+    def withdraw(self) -> None:
+        """The acknowledgement failed: nobody can be shown anything."""
+        if self.slots[0].ticket is not None:
+            self.tools.scheduler.cancel(self.ticket.id, self.interaction.user.id)
+        self.updates.close()
+
     # -- called by the scheduler ----------------------------------------------------------
 
-    async def run(self) -> None:
+    async def _run(self, slot: _Slot) -> None:
         # The provider is asked at once, while Discord's acknowledgement may still be on
         # its way; nothing touches the response before it is there.
-        self.generating_since = time.monotonic()
-        ticker = self.tools.tasks.spawn(self._tick(), name="status ticker")
+        if self.generating_since is None:
+            self.generating_since = time.monotonic()
+            self._ticker = self.tools.tasks.spawn(self._tick(), name="status ticker")
+        ticket = slot.ticket
         try:
             image = await self.tools.client.generate(
-                self.request,
+                slot.request,
                 deadline=self.deadline,
                 # The provider's slot is free: the next job starts while this one downloads.
-                on_answered=lambda: self.tools.scheduler.release(self.ticket),
+                on_answered=lambda: ticket and self.tools.scheduler.release(ticket),
             )
         except ImageAPIError as exc:
-            self.attempts = tuple(exc.attempts)
+            slot.attempts = tuple(exc.attempts)
             log.warning(
                 "image for user %s in guild %s failed: %s",
                 self.interaction.user.id,
                 self.interaction.guild_id,
                 exc.log_line(),
             )
-            self.record("failed", error_class=type(exc).__name__)
-            await self.fail(sentence_for(exc))
+            self._settle(slot, _Failure("failed", type(exc).__name__, sentence_for(exc)))
             raise JobFailed(type(exc).__name__) from None
         except Exception:
             log.exception("image job failed unexpectedly")
-            self.record("failed", error_class="Unexpected")
-            await self.fail(UNEXPECTED)
+            self._settle(slot, _Failure("failed", "Unexpected", UNEXPECTED))
             raise JobFailed("unexpected") from None
-        finally:
-            ticker.cancel()
-        self.attempts = tuple(image.attempts)
-        await self.acknowledged.wait()
-        if self.updates.finished:  # the acknowledgement failed: nobody can be shown it
-            self.record("failed", error_class="NotAcknowledged")
-            raise JobFailed("not acknowledged")
-        # Posting happens off the worker: the provider's slot goes to the next job at once.
-        self.tools.tasks.spawn(self._deliver_or_fail(image), name="deliver")
-
-    async def _deliver_or_fail(self, image: GeneratedImage) -> None:
-        # Whatever breaks, the job ends in a record (which frees its place in the limits)
-        # and a sentence to the member.
-        try:
-            await self.deliver(image)
-        except Exception:
-            log.exception("delivering an image failed unexpectedly")
-            if not self.recorded:
-                await self._delivery_failed("Unexpected", UNEXPECTED)
+        slot.attempts = tuple(image.attempts)
+        slot.image = image
+        self._settle(slot, None)
 
     async def on_update(self, ticket: Ticket) -> None:
         # Nothing may touch the response before Discord has the acknowledgement.
         await self.acknowledged.wait()
+        slot = next((s for s in self.slots if s.ticket is ticket), None)
+        if slot is None:
+            return
         match ticket.state:
             case TicketState.QUEUED:
-                await self.show_queued()
+                await self.show_status()
             case TicketState.CANCELLED if ticket.started_at is not None:
                 # Only shutdown cancels a job that already started (past its grace).
-                self.record("dropped", error_class="Shutdown")
-                await self.fail(INTERRUPTED)
+                self._settle(slot, _Failure("dropped", "Shutdown", INTERRUPTED))
             case TicketState.CANCELLED:
-                self.record("cancelled")
-                await self.updates.final(self._remove_placeholder)
+                self._settle(slot, _Failure("cancelled", None, None))
             case TicketState.EXPIRED:
-                self.record("expired", error_class="Expired")
-                await self.fail(EXPIRED)
+                self._settle(slot, _Failure("expired", "Expired", EXPIRED))
             case TicketState.DROPPED:
-                self.record("dropped")
-                await self.fail(DROPPED)
+                self._settle(slot, _Failure("dropped", None, DROPPED))
+
+    def _settle(self, slot: _Slot, failure: _Failure | None) -> None:
+        if slot.settled and failure is not None:
+            return  # the image's end is known already
+        slot.failure = failure
+        if not all(s.settled for s in self.slots):
+            if slot.image is not None and len(self.slots) > 1:
+                self.tools.tasks.spawn(self.show_status(), name="status")
+            return
+        if self._finishing:
+            return
+        self._finishing = True
+        if self._ticker is not None:
+            self._ticker.cancel()
+        # Posting happens off the worker: the provider's slot goes to the next job at once.
+        self.tools.tasks.spawn(self._finish_or_fail(), name="deliver")
+
+    # -- the end ----------------------------------------------------------------------------
+
+    async def _finish_or_fail(self) -> None:
+        # Whatever breaks, the request ends in a record (which frees its place in the
+        # limits) and a sentence to the member.
+        try:
+            await self._finish()
+        except Exception:
+            log.exception("delivering an image failed unexpectedly")
+            if not self.recorded:
+                self.record("failed", error_class="Unexpected")
+                await self.fail(UNEXPECTED)
+
+    async def _finish(self) -> None:
+        await self.acknowledged.wait()
+        if self.updates.finished:  # the acknowledgement failed: nobody can be shown it
+            self.record("failed", error_class="NotAcknowledged")
+            return
+        made = [s for s in self.slots if s.image is not None]
+        failures = [s.failure for s in self.slots if s.failure is not None]
+        if not made:
+            first = failures[0]
+            self.record(first.status, error_class=first.error_class)
+            told = next((f.sentence for f in failures if f.sentence), None)
+            if told is None:
+                await self.updates.final(self._remove_placeholder)
+            else:
+                await self.fail(told)
+            return
+        delivered = await post_result(self, [(s.request, s.image) for s in made if s.image])
+        if isinstance(delivered, PostFailed):
+            self.record("failed", error_class=delivered.error_class)
+            await self._remove_placeholder()
+            await tell_privately(self.interaction, delivered.sentence)
+            return
+        self._record_delivered(delivered)
+        told = [f for f in failures if f.sentence]
+        if told:
+            await tell_privately(
+                self.interaction,
+                PARTLY_FAILED.format(
+                    failed=len(failures), count=len(self.slots), reason=told[0].sentence
+                ),
+            )
+
+    def _record_delivered(self, delivered: Delivered) -> None:
+        results = tuple(
+            ImageResult(request.seed, image.revised_prompt, image.request_id)
+            for request, image in delivered.images
+        )
+        self.record(
+            "delivered",
+            revised_prompt=results[0].revised_prompt,
+            message_id=delivered.message_id,
+            results=results,
+        )
+
+    def record(
+        self,
+        status: str,
+        *,
+        error_class: str | None = None,
+        revised_prompt: str | None = None,
+        message_id: int | None = None,
+        results: tuple[ImageResult, ...] = (),
+    ) -> None:
+        if self.recorded:
+            log.warning("job already recorded; not recording %s as well", status)
+            return
+        self.recorded = True
+        self.tools.ledger.save(
+            job_record(
+                self.interaction,
+                self.slots[0].request,
+                created_at=self.submitted_at,
+                finished_at=self.tools.clock(),
+                status=status,
+                error_class=error_class,
+                revised_prompt=revised_prompt,
+                latency_seconds=time.monotonic() - self.submitted,
+                attempts=tuple(a for s in self.slots for a in s.attempts),
+                job_key=self.key,
+                message_id=message_id,
+                image_count=len(self.slots),
+                results=results,
+            )
+        )
+        # In the same step as the save: the ledger counts the delivery from now on.
+        self.hold.release()
 
     # -- what the channel sees ------------------------------------------------------------
 
-    async def show_queued(self) -> None:
-        await self.updates.update(self._render_queued)
+    async def show_status(self) -> None:
+        await self.updates.update(self._render_status)
 
-    async def _render_queued(self) -> None:
-        scheduler = self.tools.scheduler
-        position = scheduler.position(self.ticket)
-        if position is None:  # started (or gone) since this edit was planned
+    async def show_queued(self) -> None:
+        await self.show_status()
+
+    async def _render_status(self) -> None:
+        if self.generating_since is not None:
+            await self._render_generating()
             return
-        wait = scheduler.estimate_wait(self.ticket)
+        scheduler = self.tools.scheduler
+        queued = [s.ticket for s in self.slots if s.ticket and s.ticket.state is TicketState.QUEUED]
+        positions = [p for p in map(scheduler.position, queued) if p is not None]
+        if not positions:  # started (or gone) since this edit was planned
+            return
+        wait = scheduler.estimate_wait(queued[0])
         await self.interaction.edit_original_response(
-            content=f"Queued — #{position}, about {_duration(wait)}",
+            content=f"Queued — #{min(positions)}, about {_duration(wait)}",
             view=cancel_view(self.ticket.id),
             allowed_mentions=NO_MENTIONS,
         )
@@ -190,89 +336,16 @@ class ImagineJob:
         if self.generating_since is None:
             return
         seconds = time.monotonic() - self.generating_since
+        if len(self.slots) == 1:
+            content = f"Generating… {seconds:.0f} s"
+        else:
+            ready = sum(1 for s in self.slots if s.image is not None)
+            content = READY_SO_FAR.format(
+                ready=ready, count=len(self.slots), seconds=f"{seconds:.0f}"
+            )
         await self.interaction.edit_original_response(
-            content=f"Generating… {seconds:.0f} s", view=None, allowed_mentions=NO_MENTIONS
+            content=content, view=None, allowed_mentions=NO_MENTIONS
         )
-
-    async def deliver(self, image: GeneratedImage) -> None:
-        limit = self.interaction.filesize_limit
-        try:
-            fitted = await asyncio.to_thread(fit_for_upload, image.data, limit)
-        except (ValueError, OSError):
-            log.exception("could not fit the image under %d bytes", limit)
-            self.record("failed", error_class="TooLarge")
-            await self.fail("The image is too large to post on this server.")
-            return
-        filename = f"image.{fitted.extension}"
-        embed = result_embed(
-            self.request,
-            image,
-            requester=self.interaction.user.display_name,
-            seconds=time.monotonic() - self.submitted,
-            note=fitted.note,
-            filename=filename,
-        )
-
-        # Closed by us: discord.py leaves a buffer it did not open alone, and aiohttp's copy
-        # of the image in it would otherwise wait for a full garbage collection.
-        buffer = io.BytesIO(fitted.data)
-
-        async def post() -> None:
-            await self.interaction.edit_original_response(
-                content=None,
-                embed=embed,
-                attachments=[discord.File(buffer, filename=filename)],
-                view=None,
-                allowed_mentions=NO_MENTIONS,
-            )
-
-        try:
-            await self.updates.final(post)
-        except discord.HTTPException as exc:
-            log.warning("posting the image failed: HTTP %s code %s", exc.status, exc.code)
-            await self._delivery_failed("UploadRefused", UPLOAD_REFUSED)
-            return
-        except (OSError, aiohttp.ClientError, TimeoutError) as exc:
-            # The connection to Discord broke mid-upload: the member still hears of it.
-            log.warning("posting the image failed: %s: %s", type(exc).__name__, exc)
-            await self._delivery_failed("UploadFailed", UPLOAD_FAILED)
-            return
-        except Exception:
-            log.exception("posting the image failed unexpectedly")
-            await self._delivery_failed("Unexpected", UNEXPECTED)
-            return
-        finally:
-            buffer.close()
-        # Counted only now: a member's budget pays for images they actually received.
-        self.record("delivered", revised_prompt=image.revised_prompt)
-
-    async def _delivery_failed(self, error_class: str, sentence: str) -> None:
-        self.record("failed", error_class=error_class)
-        await self._remove_placeholder()
-        await self._tell_requester(sentence)
-
-    def record(
-        self, status: str, *, error_class: str | None = None, revised_prompt: str | None = None
-    ) -> None:
-        if self.recorded:
-            log.warning("job already recorded; not recording %s as well", status)
-            return
-        self.recorded = True
-        self.tools.ledger.save(
-            job_record(
-                self.interaction,
-                self.request,
-                created_at=self.submitted_at,
-                finished_at=self.tools.clock(),
-                status=status,
-                error_class=error_class,
-                revised_prompt=revised_prompt,
-                latency_seconds=time.monotonic() - self.submitted,
-                attempts=self.attempts,
-            )
-        )
-        # In the same step as the save: the ledger counts a delivery from now on.
-        self.hold.release()
 
     async def fail(self, sentence: str) -> None:
         """Tell only the requester, and leave no public placeholder behind."""
@@ -280,7 +353,7 @@ class ImagineJob:
 
         async def remove_and_tell() -> None:
             await self._remove_placeholder()
-            await self._tell_requester(sentence)
+            await tell_privately(self.interaction, sentence)
 
         await self.updates.final(remove_and_tell)
 
@@ -289,9 +362,6 @@ class ImagineJob:
             await self.interaction.delete_original_response()
         except (discord.HTTPException, OSError, aiohttp.ClientError, TimeoutError) as exc:
             log.debug("could not delete the placeholder: %s", exc)
-
-    async def _tell_requester(self, sentence: str) -> None:
-        await tell_privately(self.interaction, sentence)
 
 
 def _duration(seconds: float) -> str:

@@ -29,7 +29,7 @@ __all__ = ["SettingsCog", "setup"]
 
 log = logging.getLogger(__name__)
 
-DEFAULT_FIELDS = ("size", "negative_prompt", "prompt_extend", "watermark", "model")
+DEFAULT_FIELDS = ("size", "negative_prompt", "prompt_extend", "watermark", "model", "count")
 LIMIT_FIELDS = (*LIMIT_BOUNDS, "exempt_role_id")
 
 
@@ -110,6 +110,7 @@ class SettingsCog(ListCommands, commands.GroupCog, group_name="imagine-settings"
         prompt_extend="Let the model expand prompts",
         watermark="Add the provider's watermark",
         model="Model to use",
+        count="Images per /imagine when the member gives no count",
         clear="Put one of these back to the bot's default",
     )
     @app_commands.choices(clear=clear_choices(DEFAULT_FIELDS))
@@ -121,6 +122,7 @@ class SettingsCog(ListCommands, commands.GroupCog, group_name="imagine-settings"
         prompt_extend: bool | None = None,
         watermark: bool | None = None,
         model: str | None = None,
+        count: app_commands.Range[int, 1, 10] | None = None,
         clear: str | None = None,
     ) -> None:
         given = {
@@ -129,6 +131,7 @@ class SettingsCog(ListCommands, commands.GroupCog, group_name="imagine-settings"
             "prompt_extend": prompt_extend,
             "watermark": watermark,
             "model": model,
+            "count": count,
         }
         await self.change_given(interaction, given, clear)
 

@@ -16,6 +16,7 @@ LABELS = {
     "prompt_extend": "Prompt extend",
     "watermark": "Watermark",
     "model": "Model",
+    "count": "Images per request",
     "cooldown_seconds": "Cooldown (s)",
     "max_pending_per_user": "Pending jobs per member",
     "user_daily_images": "Images per member per day",

@@ -1,0 +1,48 @@
+"""What a request comes to once its inputs are read: the image request and how many."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+from imagecore.api.request import MAX_PROMPT, ImageRequest
+
+if TYPE_CHECKING:
+    from imagecore.policy.guild_settings import BotDefaults, GuildSettings
+    from imagecore.storage import JobRecord
+
+__all__ = ["Build", "Planned", "request_from"]
+
+
+@dataclass(frozen=True, slots=True)
+class Planned:
+    request: ImageRequest  # the seed, when set, is the member's
+    count: int
+
+
+# Reads what the request needs (a job's row, the server's defaults) within the caller's
+# time budget; a sentence for the member when it can't be made.
+Build = Callable[["GuildSettings"], Awaitable[Planned | str]]
+
+
+def request_from(record: JobRecord, defaults: BotDefaults, **changes: object) -> ImageRequest:
+    """The recorded request again, with a fresh seed to come and ``changes`` applied. A
+    model or size no longer offered gives way to the bot's default. ValueError (a reason)
+    when the edited request can't be drawn."""
+    models = defaults.models or (defaults.model,)
+    sizes = defaults.sizes or (defaults.size,)
+    request = ImageRequest(
+        prompt=record.prompt,
+        model=record.model if record.model in models else defaults.model,
+        size=record.size if record.size in sizes else defaults.size,
+        prompt_extend=record.prompt_extend,
+        watermark=record.watermark,
+        negative_prompt=record.negative_prompt,
+        seed=None,
+    )
+    prompt = changes.pop("prompt", None)
+    if isinstance(prompt, str):
+        # A revised prompt may be longer than a member could type: the start is kept.
+        changes["prompt"] = prompt.strip()[:MAX_PROMPT]
+    return replace(request, **changes)
