@@ -127,7 +127,10 @@ async def test_commands_are_registered_with_their_limits(h):
         "prompt_extend",
         "watermark",
         "seed",
+        "count",
     }
+    # 1 to MAX_IMAGES_PER_REQUEST (default 4).
+    assert [c["value"] for c in options["count"]["choices"]] == [1, 2, 3, 4]
 
 
 async def test_restart_does_not_sync_unchanged_commands_but_syncs_changed_ones(h):
@@ -185,13 +188,26 @@ async def test_imagine_with_every_option(h):
     assert fields["Model"] == "qwen-image"
     assert fields["Time"].endswith(" s")
     assert "alice" in embed["footer"]["text"]
-    assert message.components == []  # no Cancel button left on a finished image
+    # No Cancel button left on a finished image: the result's own buttons instead.
+    assert [c["label"] for row in message.components for c in row["components"]] == [
+        "🔄 Re-roll",
+        "✏️ Remix",
+        "📝 Use revised prompt",
+        "ℹ️ Details",
+        "🗑️ Delete",
+    ]
 
 
 async def test_defaults_fill_unset_options(h):
     await h.restart_bot(DEFAULT_NEGATIVE_PROMPT="text, watermark", DEFAULT_PROMPT_EXTEND="false")
-    await outcome(await h.imagine(prompt="a bowl of ramen"))
-    assert h.api.requests[-1].body["parameters"] == {
+    record = await outcome(await h.imagine(prompt="a bowl of ramen"))
+    parameters = dict(h.api.requests[-1].body["parameters"])
+    # No seed given: one is picked at random, sent, and shown, so the image can be made again.
+    seed = parameters.pop("seed")
+    assert 0 <= seed <= 2147483647
+    fields = {f["name"]: f["value"] for f in record.final_message.embeds[0]["fields"]}
+    assert fields["Seed"] == str(seed)
+    assert parameters == {
         "negative_prompt": "text, watermark",
         "prompt_extend": False,
         "watermark": False,
@@ -393,7 +409,7 @@ async def test_a_member_over_the_pending_limit_is_told_at_once_and_nothing_is_qu
     refused = [r for r in records if not posted_image(r)]
     assert len(refused) == 1
     assert refused[0].ephemeral and not refused[0].deferred  # answered at once, not queued
-    assert "You already have 2 images waiting" in private_text(refused[0])
+    assert "You already have 2 requests waiting" in private_text(refused[0])
     assert h.api.generation_calls == 2
 
 

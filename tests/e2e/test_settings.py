@@ -16,7 +16,12 @@ from imagecore.policy.admission import utc_day
 from imagecore.storage import JobRecord, Storage
 from tests.support.api_standin import Reply
 from tests.support.bot_harness import Harness, harness
-from tests.support.discord_standin import MissingCommandPermissions, permissions
+from tests.support.discord_standin import (
+    InteractionRecord,
+    MissingCommandPermissions,
+    StoredAttachment,
+    permissions,
+)
 from tests.support.tcp_proxy import TCPProxy
 from tests.support.waiting import until
 
@@ -90,7 +95,9 @@ async def test_server_defaults_sit_between_member_options_and_bot_defaults(h):
     assert "Changed" in reply(record)
     assert delivered(await image(h))
     assert h.api.requests[-1].body["model"] == "qwen-image-plus"
-    assert h.api.requests[-1].body["parameters"] == {
+    parameters = dict(h.api.requests[-1].body["parameters"])
+    assert isinstance(parameters.pop("seed"), int)  # always pinned, random when not given
+    assert parameters == {
         "prompt_extend": True,
         "watermark": True,
         "size": "1664*928",
@@ -101,6 +108,28 @@ async def test_server_defaults_sit_between_member_options_and_bot_defaults(h):
     shown = reply(await settings(h, "show"))
     assert "Default size:** 16:9 landscape · 1664×928 · _server_" in shown
     assert "Prompt extend:** on · _bot default_" in shown
+
+
+def _attachments(record: InteractionRecord) -> list[StoredAttachment]:
+    message = record.final_message
+    assert message is not None, record.describe()
+    return message.attachments
+
+
+async def test_a_server_default_count_applies_when_the_member_gives_none(h):
+    record = await settings(h, "defaults", count=2)
+    assert "Changed" in reply(record)
+    two = await image(h)
+    assert len(_attachments(two)) == 2 and h.api.generation_calls == 2
+    one = await image(h, count=1)  # the member's own count wins
+    assert len(_attachments(one)) == 1 and h.api.generation_calls == 3
+    assert "Images per request:** 2 · _server_" in reply(await settings(h, "show"))
+    # At most MAX_IMAGES_PER_REQUEST, however the server set it before.
+    await h.restart_bot(MAX_IMAGES_PER_REQUEST="1")
+    capped = await image(h)
+    assert len(_attachments(capped)) == 1 and h.api.generation_calls == 4
+    refused = await settings(h, "defaults", count=3)
+    assert "between 1 and 1" in reply(refused)
 
 
 @pytest.mark.parametrize(
