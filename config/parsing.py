@@ -13,6 +13,7 @@ __all__ = [
     "integer",
     "missing_variables",
     "number",
+    "parse_address",
     "size",
     "sizes",
 ]
@@ -129,3 +130,12 @@ def sizes(env: Mapping[str, str], name: str, default: tuple[str, ...]) -> tuple[
         # Discord allows at most 25 choices for an option.
         raise ConfigError(name, "may list at most 25 sizes")
     return found
+
+
+def parse_address(value: str) -> tuple[str, int]:
+    """``host:port`` (IPv6 in brackets) into its parts; ValueError if it is not one."""
+    host, colon, port = value.strip().rpartition(":")
+    host = host.strip("[]")
+    if not colon or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"expected host:port such as 127.0.0.1:9108, got {value!r}")
+    return host, int(port)

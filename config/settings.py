@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -23,16 +22,18 @@ from config.parsing import (
     integer,
     missing_variables,
     number,
+    parse_address,
     size,
     sizes,
 )
 from imagecore.api.styles import ApiStyle, make_style
 
-__all__ = ["ConfigError", "Secret", "Settings", "load_settings"]
+__all__ = ["ConfigError", "Secret", "Settings", "describe_api", "load_settings"]
 
 DEFAULT_SIZES = ("1664*928", "1472*1104", "1328*1328", "1104*1472", "928*1664")
 REQUIRED = ("DISCORD_TOKEN", "IMAGE_API_BASE_URL", "IMAGE_API_KEY")  # for the relay style
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+LOG_FORMATS = ("text", "json")
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +64,8 @@ class Settings:
     image_api_style: str = "relay"  # relay, dashscope or openai
     image_api_extra_fields: tuple[str, ...] = ()  # openai only
     dashscope_region: str = "cn"  # cn (Beijing) or intl (Singapore); dashscope only
+    metrics_addr: tuple[str, int] | None = None  # /healthz and /metrics; off when None
+    log_format: str = "text"  # text or json
 
     def api_style(self) -> ApiStyle:
         """The wire format the image client speaks."""
@@ -159,6 +162,23 @@ def _log_level(env: Mapping[str, str]) -> str:
     return value
 
 
+def _log_format(env: Mapping[str, str]) -> str:
+    value = env.get("LOG_FORMAT", "").strip().lower() or "text"
+    if value not in LOG_FORMATS:
+        raise ConfigError("LOG_FORMAT", f"must be one of {', '.join(LOG_FORMATS)}")
+    return value
+
+
+def _metrics_addr(env: Mapping[str, str]) -> tuple[str, int] | None:
+    value = env.get("METRICS_ADDR", "").strip()
+    if not value:
+        return None
+    try:
+        return parse_address(value)
+    except ValueError:
+        raise ConfigError("METRICS_ADDR", "must be host:port, such as 127.0.0.1:9108") from None
+
+
 def _token(env: Mapping[str, str]) -> Secret:
     value = env["DISCORD_TOKEN"].strip()
     # A bot token is three dot-separated base64 parts; catching a pasted client secret early
@@ -192,7 +212,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
     data_dir = env.get("DATA_DIR", "").strip() or "data"
     model = _model(env)
     user_daily = env.get("USER_DAILY_IMAGES", "").strip()
-    settings = Settings(
+    return Settings(
         discord_token=token,
         image_api_base_url=base_url,
         image_api_key=key,
@@ -220,13 +240,15 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         image_api_style=style,
         image_api_extra_fields=api_extra_fields(env, style),
         dashscope_region=dashscope_region(env, style),
+        metrics_addr=_metrics_addr(env),
+        log_format=_log_format(env),
     )
-    # Once at start: no cheap test request exists (every call costs an image), so the
-    # owner at least sees where the bot will send them. Never the key.
-    logging.getLogger(__name__).info(
-        "image API: %s style, POST %s, model %s",
-        style,
-        settings.generations_url,
-        settings.image_model,
+
+
+def describe_api(settings: Settings) -> str:
+    """Where images are requested, for the log at start: no cheap test request exists
+    (every call costs an image), so the owner at least sees where they go. Never the key."""
+    return (
+        f"image API: {settings.image_api_style} style, POST {settings.generations_url}, "
+        f"model {settings.image_model}"
     )
-    return settings

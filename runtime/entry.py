@@ -18,10 +18,12 @@ import discord
 from dotenv import find_dotenv, load_dotenv
 
 from config import ConfigError, Settings, load_settings
+from config.settings import describe_api
 from imagecore.storage import Storage, StorageUnavailable
 from imagecore.storage.urls import parse_database_url
 from runtime.command_line import parse_command_line
 from runtime.instance_lock import AlreadyRunning, single_instance
+from runtime.json_logs import use_json_logs
 from runtime.log_redaction import install_redaction
 
 if TYPE_CHECKING:
@@ -138,6 +140,9 @@ def main(make_bot: BotFactory, argv: Sequence[str] | None = None) -> int:
         log.error("configuration: DATA_DIR: cannot create it (%s) (see .env.example)", exc.strerror)
         return EXIT_CONFIG
     logging.getLogger().setLevel(settings.log_level)
+    if settings.log_format == "json":
+        use_json_logs()
+    log.info("%s", describe_api(settings))
     install_redaction(
         [
             settings.discord_token.reveal(),

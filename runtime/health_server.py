@@ -15,22 +15,13 @@ from aiohttp import web
 
 from runtime.metrics import CONTENT_TYPE, BotMetrics
 
-__all__ = ["HealthCheck", "HealthServer", "parse_address"]
+__all__ = ["HealthCheck", "HealthServer"]
 
 log = logging.getLogger(__name__)
 
 # A check returns None when healthy, or why not, in a few words.
 HealthCheck = Callable[[], Awaitable[str | None]]
 CHECK_TIMEOUT = 2.0
-
-
-def parse_address(value: str) -> tuple[str, int]:
-    """``host:port`` (IPv6 in brackets) into its parts; ValueError if it is not one."""
-    host, colon, port = value.strip().rpartition(":")
-    host = host.strip("[]")
-    if not colon or not host or not port.isdigit() or not 0 < int(port) < 65536:
-        raise ValueError(f"expected host:port such as 127.0.0.1:9108, got {value!r}")
-    return host, int(port)
 
 
 class HealthServer:

@@ -33,6 +33,7 @@ def test_defaults():
     assert settings.database_url.reveal() == "sqlite:///data/bot.db"
     assert (settings.history_days, settings.allow_dms) == (90, False)
     assert (settings.cooldown_seconds, settings.user_daily_images) == (0, None)
+    assert (settings.metrics_addr, settings.log_format) == (None, "text")
 
 
 def test_every_variable_is_read():
@@ -59,8 +60,12 @@ def test_every_variable_is_read():
             "COOLDOWN_SECONDS": "20",
             "USER_DAILY_IMAGES": "50",
             "MAX_IMAGES_PER_REQUEST": "2",
+            "METRICS_ADDR": "0.0.0.0:9108",
+            "LOG_FORMAT": "JSON",
         }
     )
+    assert settings.metrics_addr == ("0.0.0.0", 9108)
+    assert settings.log_format == "json"
     assert settings.image_model == "qwen-image-plus"
     assert settings.image_api_timeout == 45
     assert settings.image_sizes == ("1472*1140", "1140*1472", "1328*1328")
@@ -123,6 +128,9 @@ def test_each_required_variable_missing(name):
         ("COOLDOWN_SECONDS", "-5"),
         ("USER_DAILY_IMAGES", "0"),
         ("MAX_IMAGES_PER_REQUEST", "11"),
+        ("METRICS_ADDR", "9108"),
+        ("METRICS_ADDR", "localhost:http"),
+        ("LOG_FORMAT", "xml"),
     ],
 )
 def test_each_malformed_value_is_named(name, value):

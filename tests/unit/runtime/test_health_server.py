@@ -8,9 +8,10 @@ from collections.abc import AsyncIterator
 import aiohttp
 import pytest
 
+from config.parsing import parse_address
 from imagecore.api.attempts import Attempt
 from imagecore.storage import JobRecord
-from runtime.health_server import HealthServer, parse_address
+from runtime.health_server import HealthServer
 from runtime.metrics import BotMetrics, LiveFigures
 
 
