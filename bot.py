@@ -29,6 +29,8 @@ from imagecore.storage.settings_cache import SettingsCache
 from runtime import __version__
 from runtime.command_sync import SyncState, commands_fingerprint
 from runtime.entry import main
+from runtime.health_server import HealthServer
+from runtime.metrics import BotMetrics, LiveFigures
 
 log = logging.getLogger("bot")
 
@@ -49,6 +51,7 @@ class ImageBot(commands.Bot):
     session: aiohttp.ClientSession
     image_client: ImageClient
     command_count: int = 0
+    health_server: HealthServer | None = None
 
     def __init__(self, config: Settings, storage: Storage, **options: Any) -> None:
         # A text-only bot: discord.py's warnings about missing voice libraries are noise.
@@ -89,6 +92,16 @@ class ImageBot(commands.Bot):
             # A first guess at one image's time, until real ones are measured.
             typical_job_seconds=15.0,
         )
+        self.metrics = BotMetrics(
+            version=__version__,
+            live=LiveFigures(
+                queued=lambda: self.scheduler.queued_count,
+                running=lambda: self.scheduler.running_count,
+                gate_rate=lambda: self.gate.current_rate,
+                outbox=lambda: storage.outbox_size,
+            ),
+        )
+        self.ledger.on_save = self.metrics.job_ended
         # Closed in reverse order once Discord is closed: the HTTP session, then the
         # history writes still on their way, then the database.
         self._resources = contextlib.AsyncExitStack()
@@ -112,6 +125,7 @@ class ImageBot(commands.Bot):
             gate=self.gate,
             style=self.config.api_style(),
         )
+        await self.start_health_server()
         await self.load_state()
         self.scheduler.start()
         for extension in EXTENSIONS:
@@ -119,6 +133,39 @@ class ImageBot(commands.Bot):
         # Counted before a guild-scoped sync moves them off the global tree.
         self.command_count = len(self.tree.get_commands())
         await self.sync_commands()
+
+    async def start_health_server(self) -> None:
+        """/healthz and /metrics when METRICS_ADDR is set. A port in use stops nothing
+        else: the bot serves members without it and the log says why."""
+        if self.config.metrics_addr is None:
+            return
+        host, port = self.config.metrics_addr
+        server = HealthServer(
+            host,
+            port,
+            checks=[("discord", self.discord_problem), ("database", self.database_problem)],
+            metrics=self.metrics,
+        )
+        try:
+            await server.start()
+        except OSError as exc:
+            log.error("METRICS_ADDR %s:%d: cannot listen (%s)", host, port, exc.strerror)
+            return
+        self._resources.push_async_callback(server.close)
+        self.health_server = server
+
+    async def discord_problem(self) -> str | None:
+        ws = self.ws
+        if self.is_closed() or ws is None or not ws.open:
+            return "not connected to Discord"
+        return None if self.is_ready() else "still starting"
+
+    async def database_problem(self) -> str | None:
+        try:
+            await self.storage.ping()
+        except StorageUnavailable as exc:
+            return str(exc) or "unreachable"
+        return None
 
     async def load_state(self) -> None:
         """Every server's settings and today's counts into memory, so /imagine decides

@@ -277,6 +277,10 @@ class ImagineCog(commands.Cog):
             return
         finally:
             job.acknowledged.set()
+        # From the interaction's own timestamp (its snowflake), so time spent before the
+        # bot saw the event counts too.
+        waited = discord.utils.utcnow() - interaction.created_at
+        self.bot.metrics.acknowledged(waited.total_seconds())
         # Give an idle worker the chance to take the job, so a free queue shows no "Queued".
         await asyncio.sleep(0.05)
         await job.show_queued()

@@ -89,6 +89,15 @@ class FairScheduler:
         return self._workers.average_job_seconds
 
     @property
+    def queued_count(self) -> int:
+        return self._book.queued_count
+
+    @property
+    def running_count(self) -> int:
+        """Jobs holding a worker (at the provider, or not yet released)."""
+        return self._book.running_count
+
+    @property
     def is_shutting_down(self) -> bool:
         return self._closing
 

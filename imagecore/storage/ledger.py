@@ -59,10 +59,14 @@ class JobLedger:
         # Jobs saved but not yet written, by key: a click on a result that was just posted
         # finds its job before the row lands.
         self._unwritten: dict[str, JobRecord] = {}
+        # Told of every job as it is saved (the bot's metrics); never holds a save up.
+        self.on_save: Callable[[JobRecord], None] | None = None
 
     # -- writes ------------------------------------------------------------------------
 
     def save(self, job: JobRecord) -> None:
+        if self.on_save is not None:
+            self.on_save(job)
         key = self._key(job) if job.status == "delivered" else None
         if key is not None:
             self._in_flight[key] += job.delivered_images

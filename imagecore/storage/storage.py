@@ -16,6 +16,7 @@ from contextlib import AbstractAsyncContextManager
 from datetime import date
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from imagecore.policy.guild_settings import GuildSettings, SettingChange
@@ -115,6 +116,11 @@ class Storage:
         self, doing: str, *, write: bool
     ) -> AbstractAsyncContextManager[AsyncConnection]:
         return transaction(self._engine, self._target, doing, write=write)
+
+    async def ping(self) -> None:
+        """One trivial read: StorageUnavailable when the database can't answer (health)."""
+        async with self._transaction("checking the database", write=False) as connection:
+            await connection.execute(sa.text("SELECT 1"))
 
     # -- guild settings -------------------------------------------------------------------
 
