@@ -11,7 +11,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 CHECKS := lint typecheck
 
 .DEFAULT_GOAL := run
-.PHONY: run test lint typecheck bench clean python-check FORCE
+.PHONY: run test lint typecheck bench lock clean python-check FORCE
 
 # Checked only when a target needs .venv, before anything is made: one line and stop,
 # rather than a venv half-made by a Python that is too old or lacks the venv module.
@@ -62,6 +62,13 @@ test: $(CHECKS) $(VENV)/.dev
 
 bench: $(VENV)/.dev
 	$(BIN)/python -m benchmarks
+
+# requirements.lock pins every package the Docker image installs, with hashes. Remake it
+# after changing requirements.txt (needs PyPI); a test fails while the two disagree.
+lock: $(VENV)/.made
+	$(BIN)/python -m pip install --quiet pip-tools==7.6.2
+	$(BIN)/pip-compile --quiet --generate-hashes --strip-extras --no-emit-index-url \
+	    --output-file requirements.lock requirements.txt
 
 clean:
 	rm -rf $(VENV)
