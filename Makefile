@@ -38,12 +38,14 @@ $(VENV)/.made: FORCE | python-check
 	    || { rm -rf $(VENV); echo "make: could not build $(VENV) with $(PYTHON) (see above)" >&2; exit 1; }; \
 	touch $@
 
-$(VENV)/.runtime: requirements.txt $(VENV)/.made
-	$(BIN)/python -m pip install --quiet -r requirements.txt
+# From the locks: every package, transitive ones too, at one version with its hashes, so
+# every machine (and CI, and the Docker image) installs the same thing.
+$(VENV)/.runtime: requirements.lock $(VENV)/.made
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
 	@touch $@
 
-$(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.made
-	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+$(VENV)/.dev: requirements.lock requirements-dev.lock $(VENV)/.made
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements-dev.lock
 	@touch $@ $(VENV)/.runtime
 
 run: $(VENV)/.runtime
@@ -63,12 +65,13 @@ test: $(CHECKS) $(VENV)/.dev
 bench: $(VENV)/.dev
 	$(BIN)/python -m benchmarks
 
-# requirements.lock pins every package the Docker image installs, with hashes. Remake it
-# after changing requirements.txt (needs PyPI); a test fails while the two disagree.
+# The locks, from requirements.txt and requirements-dev.txt (the pins people edit). Remake
+# them after changing either (needs PyPI); a test fails while they disagree.
+LOCK = $(BIN)/pip-compile --quiet --generate-hashes --strip-extras --no-emit-index-url
 lock: $(VENV)/.made
 	$(BIN)/python -m pip install --quiet pip-tools==7.6.2
-	$(BIN)/pip-compile --quiet --generate-hashes --strip-extras --no-emit-index-url \
-	    --output-file requirements.lock requirements.txt
+	$(LOCK) --output-file requirements.lock requirements.txt
+	$(LOCK) --output-file requirements-dev.lock requirements-dev.txt
 
 clean:
 	rm -rf $(VENV)

@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[3]
 PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s\\;]+)", re.MULTILINE)
 # Folders that are not part of the running bot.
@@ -18,16 +20,26 @@ def pins(path: Path) -> dict[str, str]:
     return {re.sub(r"[-_.]+", "-", name).lower(): v for name, v in PIN.findall(text)}
 
 
-def test_the_lock_pins_what_requirements_txt_pins() -> None:
-    wanted = pins(ROOT / "requirements.txt")
-    locked = pins(ROOT / "requirements.lock")
-    assert wanted, "requirements.txt pins nothing"
+LOCKS = [
+    ("requirements.txt", "requirements.lock"),
+    ("requirements-dev.txt", "requirements-dev.lock"),
+]
+
+
+@pytest.mark.parametrize(("pinned", "lock"), LOCKS)
+def test_each_lock_pins_what_its_requirements_pin(pinned: str, lock: str) -> None:
+    wanted = pins(ROOT / pinned)
+    if pinned == "requirements-dev.txt":  # it includes requirements.txt with -r
+        wanted |= pins(ROOT / "requirements.txt")
+    locked = pins(ROOT / lock)
+    assert wanted, f"{pinned} pins nothing"
     drift = {name: (v, locked.get(name)) for name, v in wanted.items() if locked.get(name) != v}
-    assert drift == {}, "requirements.lock is out of date: run make lock"
+    assert drift == {}, f"{lock} is out of date: run make lock"
 
 
-def test_every_locked_package_has_hashes() -> None:
-    blocks = re.split(r"\n(?=[A-Za-z0-9])", (ROOT / "requirements.lock").read_text("utf-8"))
+@pytest.mark.parametrize("lock", [lock for _, lock in LOCKS])
+def test_every_locked_package_has_hashes(lock: str) -> None:
+    blocks = re.split(r"\n(?=[A-Za-z0-9])", (ROOT / lock).read_text("utf-8"))
     for block in blocks:
         if PIN.match(block):
             assert "--hash=sha256:" in block, block.splitlines()[0]
