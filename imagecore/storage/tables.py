@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-__all__ = ["daily_usage", "guild_settings", "jobs", "metadata", "setting_changes"]
+__all__ = ["daily_usage", "guild_settings", "jobs", "live_jobs", "metadata", "setting_changes"]
 
 metadata = sa.MetaData()
 
@@ -98,4 +98,32 @@ jobs = sa.Table(
     sa.Index("ix_jobs_guild_created", "guild_id", "created_at"),
     sa.Index("ix_jobs_created", "created_at"),
     sa.Index("ix_jobs_job_key", "job_key", unique=True),  # find_job, for a button click
+)
+
+# Revision 0004: the jobs accepted and not yet purged, with what any process needs to finish
+# one (imagecore/storage/live_jobs.py reads and writes them).
+live_jobs = sa.Table(
+    "live_jobs",
+    metadata,
+    sa.Column("job_key", sa.String(16), primary_key=True),  # as in jobs.job_key
+    sa.Column("state", sa.String(16), nullable=False),  # one of live_jobs.LIVE_STATES
+    sa.Column("user_id", sa.BigInteger, nullable=False),
+    sa.Column("guild_id", sa.BigInteger),  # NULL: a DM
+    sa.Column("channel_id", sa.BigInteger),
+    sa.Column("user_locale", sa.String(32)),  # the member's Discord locale, e.g. "en-US"
+    sa.Column("guild_locale", sa.String(32)),  # the server's
+    sa.Column("application_id", sa.BigInteger, nullable=False),
+    # The interaction token: a credential for 15 minutes. NULL once the job has ended.
+    sa.Column("token", sa.Text),
+    sa.Column("token_deadline", sa.Double, nullable=False),  # Unix time it stops working
+    sa.Column("accepted_at", sa.Double, nullable=False),
+    # The fair order: assigned at accept, one more than any before, never reused.
+    sa.Column("seq", sa.BigInteger, nullable=False),
+    sa.Column("runs", sa.Integer, nullable=False),  # times started, at most 2
+    # The resolved request once, with one seed per image (live_jobs.encode_requests).
+    sa.Column("request", sa.JSON, nullable=False),
+    sa.Column("image_count", sa.Integer, nullable=False),
+    sa.Column("updated_at", sa.Double, nullable=False),
+    sa.Index("ix_live_jobs_seq", "seq", unique=True),  # resumable, in order
+    sa.Index("ix_live_jobs_state_deadline", "state", "token_deadline"),  # expire, purge
 )
