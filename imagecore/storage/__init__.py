@@ -1,5 +1,5 @@
-"""The bot's storage: guild settings (audited), daily usage counters and jobs history on
-SQLite or PostgreSQL, schema kept by Alembic migrations that run when it opens."""
+"""The bot's storage: guild settings (audited), daily usage counters, jobs history and jobs
+in flight on SQLite or PostgreSQL, schema kept by Alembic migrations that run when it opens."""
 
 from __future__ import annotations
 
@@ -10,6 +10,13 @@ from imagecore.storage.guild_lists import (
     ListEditError,
     ListFull,
     NotListed,
+)
+from imagecore.storage.live_jobs import (
+    LIVE_STATES,
+    InteractionToken,
+    LiveJob,
+    LiveJobError,
+    LiveJobs,
 )
 from imagecore.storage.records import (
     JOB_STATUSES,
@@ -24,13 +31,18 @@ from imagecore.storage.storage import Storage
 __all__ = [
     "JOB_STATUSES",
     "LIST_NAMES",
+    "LIVE_STATES",
     "AlreadyListed",
     "AttemptRecord",
     "GuildStats",
     "ImageResult",
+    "InteractionToken",
     "JobRecord",
     "ListEditError",
     "ListFull",
+    "LiveJob",
+    "LiveJobError",
+    "LiveJobs",
     "NotListed",
     "Storage",
     "StorageUnavailable",

@@ -1,5 +1,6 @@
-"""The bot's database: guild settings with their audit trail, daily usage counters and the
-jobs history, on SQLite or PostgreSQL. Discord-free; every method is a short transaction.
+"""The bot's database: guild settings with their audit trail, daily usage counters, the
+jobs history and the jobs in flight (``live_jobs``), on SQLite or PostgreSQL. Discord-free;
+every method is a short transaction.
 
 Failures that mean "the database can't be used right now" raise StorageUnavailable, except
 for saving jobs: those are kept in memory (the outbox) and written when the database is
@@ -24,6 +25,7 @@ from imagecore.storage import guild_lists, job_rows, settings_rows, snapshots
 from imagecore.storage.days import utc_day
 from imagecore.storage.engine import create_engine
 from imagecore.storage.errors import StorageUnavailable, driver_message, is_unavailable
+from imagecore.storage.live_jobs import LiveJobs
 from imagecore.storage.migrate import upgrade_schema
 from imagecore.storage.outbox import MAX_KEPT_JOBS, Delivery, NewJob, Outbox, PendingWrite
 from imagecore.storage.records import JOB_STATUSES, GuildStats, JobRecord, Usage
@@ -50,6 +52,8 @@ class Storage:
         self._target = target
         self._clock = clock
         self._outbox = Outbox(max_kept_jobs)
+        # Jobs in flight, for resuming them in another process (live_jobs.py).
+        self.live_jobs = LiveJobs(self._transaction, clock)
 
     @classmethod
     async def open(
