@@ -27,6 +27,7 @@ from config.parsing import (
     sizes,
 )
 from imagecore.api.styles import ApiStyle, make_style
+from imagecore.editing.capabilities import MODELS, capabilities_for
 
 __all__ = ["ConfigError", "Secret", "Settings", "describe_api", "load_settings"]
 
@@ -55,6 +56,7 @@ class Settings:
     data_dir: Path = field(default_factory=lambda: Path("data"))
     log_level: str = "INFO"
     image_models: tuple[str, ...] = ("qwen-image",)
+    image_edit_model: str = "qwen-image-edit-plus"  # /imagine-edit
     database_url: Secret = field(default_factory=lambda: Secret("sqlite:///data/bot.db"))
     history_days: int = 90
     allow_dms: bool = False
@@ -141,6 +143,19 @@ def _models(env: Mapping[str, str], default_model: str) -> tuple[str, ...]:
         raise ConfigError("IMAGE_MODELS", "may list at most 25 models")
     # The bot's own model is always allowed.
     return tuple(dict.fromkeys([default_model, *names]))
+
+
+def _edit_model(env: Mapping[str, str]) -> str:
+    value = env.get("IMAGE_EDIT_MODEL", "").strip() or "qwen-image-edit-plus"
+    if not MODEL_NAME.fullmatch(value):
+        raise ConfigError("IMAGE_EDIT_MODEL", f"is not a model name, got {value!r}")
+    # Every edit would be refused by a model that takes no input images.
+    if not capabilities_for(value).edits:
+        known = ", ".join(name for name, caps in MODELS.items() if caps.edits)
+        raise ConfigError(
+            "IMAGE_EDIT_MODEL", f"must be a model that edits ({known}), got {value!r}"
+        )
+    return value
 
 
 def _database_url(env: Mapping[str, str], data_dir: Path) -> Secret:
@@ -230,6 +245,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         data_dir=Path(data_dir),
         log_level=_log_level(env),
         image_models=_models(env, model),
+        image_edit_model=_edit_model(env),
         database_url=_database_url(env, Path(data_dir)),
         history_days=integer(env, "HISTORY_DAYS", 90, 1, 3650),
         allow_dms=boolean(env, "ALLOW_DMS", False),
