@@ -130,7 +130,8 @@ class APIStandIn:
         self.base_url = ""
 
     async def __aenter__(self) -> APIStandIn:
-        app = web.Application(client_max_size=8 * 1024 * 1024)
+        # Edits carry up to 3 input images of 10 MB each as base64.
+        app = web.Application(client_max_size=48 * 1024 * 1024)
         for path in dict.fromkeys(PATHS.values()):
             app.router.add_post(path, self._generate)
         app.router.add_get("/files/{name}", self._file)

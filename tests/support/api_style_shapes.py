@@ -3,12 +3,17 @@ answers and of its own errors. Used by :mod:`tests.support.api_standin` only."""
 
 from __future__ import annotations
 
+import base64
+import binascii
+import io
+import re
 import time
 from typing import Any
 
 import jsonschema
+from PIL import Image
 
-__all__ = ["PATHS", "STYLES", "answer_body", "body_problem", "error_body"]
+__all__ = ["PATHS", "STYLES", "answer_body", "body_problem", "error_body", "input_images"]
 
 STYLES = ("relay", "dashscope", "openai")
 PATHS = {
@@ -19,6 +24,21 @@ PATHS = {
 KNOWN_PARAMETERS = {"negative_prompt", "prompt_extend", "watermark", "size", "seed"}
 OPENAI_FIELDS = {"model", "prompt", "size", "n", "response_format"}
 OPENAI_EXTRA = {"negative_prompt", "seed", "watermark"}
+# Edits, as Bailian's qwen-image-edit pages give them: which models take input images, how
+# many, in which formats and sizes; plain qwen-image-edit takes no size or prompt_extend.
+EDIT_MODELS = re.compile(r"qwen-image-(edit(-plus|-max)?|[23]\.0(-pro)?)(-[\d-]+)?")
+EDIT_FORMATS = {
+    "image/jpeg": "JPEG",
+    "image/png": "PNG",
+    "image/bmp": "BMP",
+    "image/tiff": "TIFF",
+    "image/webp": "WEBP",
+    "image/gif": "GIF",
+}
+EDIT_MAX_BYTES = 10 * 1024 * 1024
+EDIT_SIDES = (384, 3072)  # each input side
+OUTPUT_SIDES = (512, 2048)  # each side of an edit's ``size``
+DATA_URI = re.compile(r"data:(?P<mime>[\w/+.-]+);base64,(?P<data>[A-Za-z0-9+/=]*)", re.ASCII)
 # Stand-in errors (wrong key, bad body, over the cap) in each style's words.
 ERRORS = {
     "auth": (401, "InvalidApiKey", "Invalid API-key provided.", "invalid_api_key"),
@@ -57,7 +77,8 @@ def _text(body: dict[str, Any]) -> Any:
 
 def _dashscope_problem(body: Any, schema: dict[str, Any]) -> str | None:
     """Stricter than the schema where the provider is: one user message, input images
-    before one text, and only known parameters."""
+    before one text, only known parameters, and an edit's inputs and size as the edit
+    models take them."""
     try:
         jsonschema.validate(body, schema["request"])
     except jsonschema.ValidationError as exc:
@@ -76,7 +97,68 @@ def _dashscope_problem(body: Any, schema: dict[str, Any]) -> str | None:
     size = parameters.get("size")
     if size is not None and ("*" not in size or not all(p.isdigit() for p in size.split("*"))):
         return f"size must look like 1328*1328, got {size!r}"
+    if len(content) > 1 and (problem := _edit_problem(body["model"], content, parameters)):
+        return problem
     return _seed_problem(parameters.get("seed"))
+
+
+def input_images(body: dict[str, Any]) -> list[bytes]:
+    """The decoded bytes of an edit body's input images (data URIs), in order."""
+    content = body["input"]["messages"][0]["content"]
+    found = []
+    for item in content[:-1]:
+        match = DATA_URI.fullmatch(item["image"])
+        assert match is not None, item["image"][:40]
+        found.append(base64.b64decode(match["data"], validate=True))
+    return found
+
+
+def _edit_problem(model: str, content: list[Any], parameters: dict[str, Any]) -> str | None:
+    if not EDIT_MODELS.fullmatch(str(model)):
+        return f"model {model} takes no input images"
+    images = content[:-1]
+    if len(images) > 3:
+        return f"at most 3 input images, got {len(images)}"
+    for number, item in enumerate(images, 1):
+        if problem := _input_problem(str(item["image"])):
+            return f"image {number}: {problem}"
+    base = re.sub(r"-[\d-]+$", "", str(model))
+    if base == "qwen-image-edit" and {"size", "prompt_extend"} & set(parameters):
+        return f"{model} takes no size or prompt_extend"
+    size = parameters.get("size")
+    if size is not None:
+        sides = [int(p) for p in str(size).split("*")]
+        if not all(OUTPUT_SIDES[0] <= side <= OUTPUT_SIDES[1] for side in sides):
+            return f"size sides must be {OUTPUT_SIDES[0]}-{OUTPUT_SIDES[1]}, got {size}"
+    return None
+
+
+def _input_problem(image: str) -> str | None:
+    if image.startswith(("https://", "http://")):
+        return None
+    match = DATA_URI.fullmatch(image)
+    if match is None:
+        return "neither a URL nor a data:<mime>;base64, URI"
+    if match["mime"] not in EDIT_FORMATS:
+        return f"format {match['mime']} is not accepted"
+    try:
+        data = base64.b64decode(match["data"], validate=True)
+    except binascii.Error:
+        return "base64 does not decode"
+    if len(data) > EDIT_MAX_BYTES:
+        return f"{len(data)} bytes is over 10 MB"
+    try:
+        with Image.open(io.BytesIO(data)) as opened:
+            opened.load()
+            fmt, (width, height) = opened.format, opened.size
+    except (OSError, ValueError, Image.DecompressionBombError):
+        return "does not decode as an image"
+    if fmt != EDIT_FORMATS[match["mime"]]:
+        return f"says {match['mime']} but holds {fmt}"
+    low, high = EDIT_SIDES
+    if not all(low <= side <= high for side in (width, height)):
+        return f"{width}x{height}: each side must be {low}-{high} px"
+    return None
 
 
 def _openai_problem(body: Any) -> str | None:
