@@ -14,15 +14,17 @@ import time
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+import aiohttp
 import discord
 from discord.ext import commands
 
 from cogs.imagine.actions import ResultActions
 from cogs.imagine.cancel_button import CancelButton
+from cogs.imagine.edit_command import ImageEditing
 from cogs.imagine.history import job_record
 from cogs.imagine.job import ImagineJob, JobTools
-from cogs.imagine.options import build_imagine_command
-from cogs.imagine.planned import Build, Planned
+from cogs.imagine.options import build_edit_command, build_imagine_command
+from cogs.imagine.planned import Build, Finish, Planned
 from cogs.imagine.result_buttons import RESULT_BUTTONS
 from cogs.imagine.words import QUEUE_FULL_REQUESTS, TOO_MANY_IMAGES
 from cogs.utils.mod_log import post_mod_log
@@ -31,6 +33,7 @@ from cogs.utils.sentences import (
     NO_PERMISSION,
     RESTARTING,
     SETTINGS_UNAVAILABLE,
+    UNEXPECTED,
     queue_full,
     refusal_sentence,
 )
@@ -81,6 +84,8 @@ class ImagineCog(commands.Cog):
             tasks=self.tasks,
         )
         self.actions = ResultActions(self)
+        self.editing = ImageEditing(self)
+        self.edit_command = build_edit_command(self.editing.run, bot.config)
         # Seconds the database may take before a request answers "unavailable".
         self.storage_budget = STORAGE_BUDGET
 
@@ -92,10 +97,12 @@ class ImagineCog(commands.Cog):
             # Members' last requests are then looked up in history one by one.
             log.warning("could not read recent requests for cooldowns: %s", exc)
         self.bot.tree.add_command(self.command)
+        self.bot.tree.add_command(self.edit_command)
         self.bot.add_dynamic_items(CancelButton, *RESULT_BUTTONS)
 
     async def cog_unload(self) -> None:
         self.bot.tree.remove_command(self.command.name)
+        self.bot.tree.remove_command(self.edit_command.name)
         self.bot.remove_dynamic_items(CancelButton, *RESULT_BUTTONS)
         # Images already made are posted before the HTTP session closes.
         await self.tasks.drain(DELIVERY_DRAIN)
@@ -179,6 +186,9 @@ class ImagineCog(commands.Cog):
         if self.pending.requests_of(user_id) >= limits.max_pending_per_user:
             limit = limits.max_pending_per_user
             await tell_privately(interaction, QUEUE_FULL_REQUESTS.format(limit=limit))
+            return
+        if planned.then is not None:
+            await self.enqueue_after(interaction, request, count, now=now, then=planned.then)
             return
         await self.enqueue(interaction, request, count, now=now)
 
@@ -284,6 +294,84 @@ class ImagineCog(commands.Cog):
         # Give an idle worker the chance to take the job, so a free queue shows no "Queued".
         await asyncio.sleep(0.05)
         await job.show_queued()
+
+    async def enqueue_after(
+        self,
+        interaction: discord.Interaction[ImageBot],
+        request: ImageRequest,
+        count: int,
+        *,
+        now: float,
+        then: Finish,
+    ) -> None:
+        """A request whose last step must wait for the acknowledgement (an edit's pictures
+        are fetched then: a large file takes longer than Discord's 3 seconds). The hold
+        keeps its place in the member's limits from the admission on, so nothing slips past
+        them meanwhile; the queue sees it only once it is complete, so a slow download holds
+        no place in the provider's concurrency."""
+        user_id = interaction.user.id
+        hold = self.pending.hold(user_id, interaction.guild_id, images=count)
+        self.recent.note((interaction.guild_id, user_id), now)
+        try:
+            await interaction.response.defer(thinking=True)
+        except discord.HTTPException as exc:
+            log.warning("could not acknowledge a request (HTTP %s); dropping it", exc.status)
+            hold.release()
+            return
+        waited = discord.utils.utcnow() - interaction.created_at
+        self.bot.metrics.acknowledged(waited.total_seconds())
+        status, error_class = "refused", "InputRefused"
+        try:
+            finished = await then(request)
+        except asyncio.CancelledError:
+            hold.release()
+            raise
+        except Exception:
+            log.exception("preparing a request failed unexpectedly")
+            finished, status, error_class = UNEXPECTED, "failed", "Unexpected"
+        if isinstance(finished, str):
+            # Nothing was asked of the provider; the row says why (history, not budgets).
+            self.bot.ledger.save(
+                job_record(
+                    interaction,
+                    request,
+                    created_at=now,
+                    finished_at=self.bot.clock(),
+                    status=status,
+                    error_class=error_class,
+                )
+            )
+            hold.release()
+            await withdraw_placeholder(interaction, finished)
+            return
+        job = ImagineJob(
+            self.tools,
+            interaction,
+            with_seeds(finished, count),
+            key=new_job_key(),
+            deadline=deadline_for(interaction),
+            hold=hold,
+        )
+        job.acknowledged.set()
+        try:
+            job.submit()
+        except (QueueFull, ShuttingDown) as exc:
+            hold.release()
+            sentence = queue_full(exc.limit) if isinstance(exc, QueueFull) else RESTARTING
+            await withdraw_placeholder(interaction, sentence)
+            return
+        await asyncio.sleep(0.05)
+        await job.show_queued()
+
+
+async def withdraw_placeholder(interaction: discord.Interaction[ImageBot], sentence: str) -> None:
+    """After a public acknowledgement: remove the "thinking…" message and tell only the
+    member why nothing follows."""
+    try:
+        await interaction.delete_original_response()
+    except (discord.HTTPException, OSError, aiohttp.ClientError, TimeoutError) as exc:
+        log.debug("could not delete the placeholder: %s", exc)
+    await tell_privately(interaction, sentence)
 
 
 def deadline_for(interaction: discord.Interaction[ImageBot]) -> float:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import discord
 
+from cogs.imagine.edit_words import EDITED_FROM_MANY, EDITED_FROM_ONE, FIELD_EDITED_FROM
 from cogs.imagine.words import FIELD_SEEDS
 from imagecore.delivery.text_limits import clip, one_line
 from imagecore.policy.sizes import size_label
@@ -53,6 +54,10 @@ def result_embed(
         embed.add_field(
             name="Negative prompt", value=clip(request.negative_prompt, 1024), inline=False
         )
+    if request.images:  # an edit: the model's input is the member's picture(s)
+        count = len(request.images)
+        shown = EDITED_FROM_ONE if count == 1 else EDITED_FROM_MANY.format(count=count)
+        embed.add_field(name=FIELD_EDITED_FROM, value=shown, inline=False)
     embed.add_field(name="Size", value=size_label(request.size), inline=True)
     if len(seeds) > 1:
         # At most 10 seeds of 10 digits: far under a field's 1024 characters.

@@ -6,19 +6,28 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from cogs.imagine.edit_words import EDIT_NOT_RERUNNABLE
 from imagecore.api.request import MAX_PROMPT, ImageRequest
+from imagecore.editing.capabilities import capabilities_for
 
 if TYPE_CHECKING:
     from imagecore.policy.guild_settings import BotDefaults, GuildSettings
     from imagecore.storage import JobRecord
 
-__all__ = ["Build", "Planned", "request_from"]
+__all__ = ["Build", "Finish", "Planned", "request_from"]
+
+# What must wait for Discord's acknowledgement because it may take longer than the 3-second
+# window (fetching an edit's pictures): the request as sent, or a sentence for the member.
+Finish = Callable[[ImageRequest], Awaitable["ImageRequest | str"]]
 
 
 @dataclass(frozen=True, slots=True)
 class Planned:
     request: ImageRequest  # the seed, when set, is the member's
     count: int
+    # Run after the acknowledgement, before the job takes its place in the queue; the
+    # request above is what admission judged (its prompt and negative prompt stay).
+    then: Finish | None = None
 
 
 # Reads what the request needs (a job's row, the server's defaults) within the caller's
@@ -30,6 +39,9 @@ def request_from(record: JobRecord, defaults: BotDefaults, **changes: object) ->
     """The recorded request again, with a fresh seed to come and ``changes`` applied. A
     model or size no longer offered gives way to the bot's default. ValueError (a reason)
     when the edited request can't be drawn."""
+    if not capabilities_for(record.model).generates:
+        # An edit: its input pictures are not kept, so it can't be run from the row alone.
+        raise ValueError(EDIT_NOT_RERUNNABLE)
     models = defaults.models or (defaults.model,)
     sizes = defaults.sizes or (defaults.size,)
     request = ImageRequest(

@@ -107,6 +107,7 @@ async def test_commands_are_registered_with_their_limits(h):
     commands = {c["name"]: c for c in h.discord.registered_commands(h.guild)}
     assert set(commands) == {
         "imagine",
+        "imagine-edit",
         "imagine-queue",
         "imagine-settings",
         "imagine-quota",

@@ -1,0 +1,69 @@
+"""The English sentences of image editing (/imagine-edit), as named format strings (named
+placeholders, never sentences built by concatenation), so they can move into the
+translation catalogs as they are."""
+
+from __future__ import annotations
+
+__all__ = [
+    "COMMAND_DESCRIPTION",
+    "DESCRIBE_IMAGE",
+    "DESCRIBE_IMAGE2",
+    "DESCRIBE_IMAGE3",
+    "DESCRIBE_NEGATIVE",
+    "DESCRIBE_PROMPT",
+    "DESCRIBE_SEED",
+    "DESCRIBE_SIZE",
+    "DOWNLOAD_DEAD_LINK",
+    "DOWNLOAD_TIMED_OUT",
+    "DOWNLOAD_TOO_LARGE",
+    "DOWNLOAD_UNREACHABLE",
+    "EDITED_FROM_MANY",
+    "EDITED_FROM_ONE",
+    "EDIT_NOT_RERUNNABLE",
+    "FIELD_EDITED_FROM",
+    "INPUT_EXTREME_ASPECT",
+    "INPUT_NOT_AN_IMAGE",
+    "INPUT_TOO_MANY_PIXELS",
+    "INPUT_TOO_SMALL",
+    "INPUT_UNREADABLE",
+    "INPUT_UNSUPPORTED",
+    "SIZE_NOT_OFFERED",
+]
+
+COMMAND_DESCRIPTION = "Edit an image with an instruction"
+DESCRIBE_IMAGE = "The image to edit"
+DESCRIBE_PROMPT = "What to change, e.g. 'make the sky stormy'"
+DESCRIBE_IMAGE2 = "A second image the instruction can refer to (image 2)"
+DESCRIBE_IMAGE3 = "A third image the instruction can refer to (image 3)"
+DESCRIBE_NEGATIVE = "What to keep out of the result"
+DESCRIBE_SIZE = "Result shape and size (default: the shape of the last image)"
+DESCRIBE_SEED = "Same seed and instruction give a similar result"
+
+# {name} is the attachment's file name, as the member uploaded it.
+DOWNLOAD_TOO_LARGE = "{name} is too large to edit (the most is {limit_mb} MB)."
+DOWNLOAD_DEAD_LINK = "{name} could not be fetched from Discord. Please upload it again."
+DOWNLOAD_TIMED_OUT = "{name} took too long to fetch from Discord. Please try again."
+DOWNLOAD_UNREACHABLE = "{name} could not be fetched from Discord just now. Please try again."
+
+INPUT_NOT_AN_IMAGE = "{name} is not an image. Attach a JPEG, PNG, WebP, BMP, TIFF or GIF to edit."
+INPUT_UNSUPPORTED = (
+    "{name} is an image in a format the image service can't edit. "
+    "Attach a JPEG, PNG, WebP, BMP, TIFF or GIF."
+)
+INPUT_UNREADABLE = "{name} could not be opened: it may be damaged or cut off."
+INPUT_TOO_SMALL = "{name} is too small to edit: each side needs at least {min_side} pixels."
+INPUT_TOO_MANY_PIXELS = "{name} has too many pixels to edit. Please attach a smaller version."
+INPUT_EXTREME_ASPECT = (
+    "{name} is too long and narrow to edit. Please crop it closer to a rectangle."
+)
+
+SIZE_NOT_OFFERED = "That size can't be used for edits here."
+
+FIELD_EDITED_FROM = "Edited from"
+EDITED_FROM_ONE = "the attached image"
+EDITED_FROM_MANY = "{count} attached images, in order"
+
+EDIT_NOT_RERUNNABLE = (
+    "This result was edited from a picture the bot doesn't keep, so it can't be run again "
+    "from here. Use /imagine-edit with the picture instead."
+)
