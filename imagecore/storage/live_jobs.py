@@ -20,7 +20,6 @@ from dataclasses import dataclass, fields, replace
 from typing import Any, Protocol
 
 import sqlalchemy as sa
-from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from imagecore.api.request import ImageRequest
@@ -182,7 +181,7 @@ class LiveJobs:
             accepted = replace(job, seq=seq, updated_at=self._clock())
             try:
                 await connection.execute(sa.insert(live_jobs).values(**_row(accepted)))
-            except sa_exc.StatementError as exc:
+            except Exception as exc:
                 if is_unavailable(exc):
                     raise
                 # SQLAlchemy's message quotes the parameters, the token among them.

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import traceback
 from dataclasses import replace
 from typing import Any
 
@@ -16,7 +17,7 @@ from sqlalchemy.engine import Connection
 
 from imagecore.api.request import ImageRequest
 from imagecore.policy.seeds import with_seeds
-from imagecore.storage import InteractionToken, LiveJob, Storage
+from imagecore.storage import InteractionToken, LiveJob, LiveJobError, Storage
 from imagecore.storage.engine import create_engine
 from imagecore.storage.live_jobs import (
     ACTIVE_STATES,
@@ -154,6 +155,14 @@ def test_the_token_never_shows(caplog: pytest.LogCaptureFixture) -> None:
         logging.getLogger("test").info("job %s token %s %r", job, token, token)
     assert TOKEN not in caplog.text
     assert token == InteractionToken(TOKEN) and hash(token) == hash(InteractionToken(TOKEN))
+
+
+async def test_a_failed_accept_never_quotes_the_token(storage: Storage) -> None:
+    # A Discord id can't be this big: a bug, whose error must not carry the parameters.
+    with pytest.raises(LiveJobError, match="accepting job 00000000000000a1") as raised:
+        await storage.live_jobs.accept(live(user_id=2**70))
+    assert TOKEN not in "".join(traceback.format_exception(raised.value))
+    assert await storage.live_jobs.find("00000000000000a1") is None
 
 
 # -- states ----------------------------------------------------------------------------
