@@ -3,6 +3,7 @@ the body it validates, the answers it serves and the errors it sends in that sty
 
 from __future__ import annotations
 
+import base64
 from collections.abc import AsyncIterator
 
 import aiohttp
@@ -97,13 +98,15 @@ async def test_generate_gives_the_first_of_several_and_fetches_only_it(styled, s
 
 
 async def test_input_images_go_before_the_text_or_are_refused_by_openai(styled, session):
+    # A real picture: the stand-in decodes edit inputs as the provider does.
+    picture = f"data:image/png;base64,{base64.b64encode(make_png(512, 512)).decode()}"
     request = ImageRequest(
         prompt="make it blue",
         model="qwen-image-edit-plus",
         size="1328*1328",
         prompt_extend=True,
         watermark=False,
-        images=("data:image/png;base64,AAAA", "https://pics.test/2.png"),
+        images=(picture, "https://pics.test/2.png"),
     )
     client = client_for(styled, session)
     if styled.style == "openai":
@@ -114,7 +117,7 @@ async def test_input_images_go_before_the_text_or_are_refused_by_openai(styled, 
     await client.generate(request)
     assert styled.invalid_bodies == []
     assert styled.requests[0].body["input"]["messages"][0]["content"] == [
-        {"image": "data:image/png;base64,AAAA"},
+        {"image": picture},
         {"image": "https://pics.test/2.png"},
         {"text": "make it blue"},
     ]
