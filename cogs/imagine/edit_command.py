@@ -30,6 +30,7 @@ from imagecore.api.request import ImageRequest
 from imagecore.delivery.text_limits import one_line
 from imagecore.editing.capabilities import ModelCapabilities, capabilities_for
 from imagecore.editing.input_download import (
+    DOWNLOAD_TIMEOUT,
     MAX_DOWNLOAD_BYTES,
     DownloadProblem,
     InputDownloadFailed,
@@ -97,6 +98,7 @@ class ImageEditing:
         self.model = config.image_edit_model
         self.capabilities = capabilities_for(self.model)
         self.style_refusal = _style_refusal(cog.bot)
+        self.download_seconds = DOWNLOAD_TIMEOUT  # for one attachment
 
     async def run(self, interaction: discord.Interaction[ImageBot], options: EditOptions) -> None:
         async def build(server: GuildSettings) -> Planned | str:
@@ -167,7 +169,9 @@ class ImageEditing:
     async def _prepare(self, attachment: discord.Attachment) -> PreparedImage | str:
         name = _name(attachment)
         try:
-            data = await download_input(self.cog.bot.session, attachment.url)
+            data = await download_input(
+                self.cog.bot.session, attachment.url, limit_seconds=self.download_seconds
+            )
         except InputDownloadFailed as exc:
             log.info("could not fetch an image to edit (%s): %s", exc.problem.value, exc.detail)
             return DOWNLOAD_SENTENCES[exc.problem].format(

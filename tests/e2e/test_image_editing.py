@@ -14,6 +14,7 @@ from aiohttp import web
 from PIL import Image
 
 from cogs.imagine import edit_words
+from cogs.imagine.words import QUEUE_FULL_REQUESTS
 from cogs.utils.sentences import sentence_for
 from config import ConfigError, load_settings
 from imagecore.api.errors import StyleUnsupported
@@ -241,15 +242,8 @@ async def test_a_file_over_the_download_cap_is_refused_without_fetching_it(h):
 
 
 async def test_an_attachment_that_is_gone_is_a_sentence(h, monkeypatch):
-    store = h.discord.messages.store_attachment
-
-    def gone(*args, **kwargs):
-        # Its URL names a file the stand-in doesn't have: the download answers 404.
-        stored = store(*args, **kwargs)
-        stored.url = stored.url.rsplit("/", 1)[0] + "/gone.png"
-        return stored
-
-    monkeypatch.setattr(h.discord.messages, "store_attachment", gone)
+    # A file the stand-in doesn't have (Discord answers 404 for a deleted one).
+    serve_attachments_from(h, monkeypatch, f"{h.discord.base_url}/attachments/1/2/gone.png")
     record = await outcome(await edit(h, image=upload(h, "cat.png", make_png(512, 512))))
     assert private_text(record) == edit_words.DOWNLOAD_DEAD_LINK.format(name="cat.png")
     assert h.api.requests == []
@@ -279,18 +273,49 @@ async def slow_file_server(data: bytes, delay: float) -> AsyncIterator[str]:
 async def test_a_slow_download_comes_after_the_acknowledgement(h, monkeypatch):
     picture = make_png(512, 512)
     async with slow_file_server(picture, delay=3.5) as url:
-        store = h.discord.messages.store_attachment
-
-        def slow(*args, **kwargs):
-            stored = store(*args, **kwargs)
-            stored.url = url
-            return stored
-
-        monkeypatch.setattr(h.discord.messages, "store_attachment", slow)
+        serve_attachments_from(h, monkeypatch, url)
         record = await outcome(await edit(h, image=upload(h, "cat.png", picture)))
     assert record.ack_latency is not None and record.ack_latency < 3
     assert posted_image(record)
     assert input_images(h.api.requests[0].body) == [picture]
+
+
+def serve_attachments_from(h: Harness, monkeypatch, url: str) -> None:
+    """Every attachment uploaded from now on is fetched from ``url``."""
+    store = h.discord.messages.store_attachment
+
+    def elsewhere(*args, **kwargs):
+        stored = store(*args, **kwargs)
+        stored.url = url
+        return stored
+
+    monkeypatch.setattr(h.discord.messages, "store_attachment", elsewhere)
+
+
+async def test_a_download_that_takes_too_long_is_a_sentence(h, monkeypatch):
+    cog = h.bot.get_cog("ImagineCog")
+    monkeypatch.setattr(cog.editing, "download_seconds", 0.5)
+    async with slow_file_server(make_png(512, 512), delay=3) as url:
+        serve_attachments_from(h, monkeypatch, url)
+        record = await outcome(await edit(h, image=upload(h, "cat.png", make_png(512, 512))))
+    assert private_text(record) == edit_words.DOWNLOAD_TIMED_OUT.format(name="cat.png"), (
+        record.describe()
+    )
+    assert h.api.requests == []
+
+
+async def test_an_edit_being_fetched_counts_toward_the_pending_limit(h, monkeypatch):
+    await h.restart_bot(MAX_PENDING_PER_USER="1")
+    picture = make_png(512, 512)
+    async with slow_file_server(picture, delay=2) as url:
+        serve_attachments_from(h, monkeypatch, url)
+        first = await edit(h, image=upload(h, "cat.png", picture))
+        await first.wait_for_ack()
+        second = await outcome(await h.imagine(prompt="a lighthouse"))
+        assert private_text(second) == QUEUE_FULL_REQUESTS.format(limit=1)
+        await outcome(first)
+    assert posted_image(first)
+    assert len(h.api.requests) == 1
 
 
 # -- admission ----------------------------------------------------------------------------
