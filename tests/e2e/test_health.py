@@ -4,10 +4,8 @@ counts what happened, and JSON logs are one object per line."""
 from __future__ import annotations
 
 import json
-import os
 import socket
 from collections.abc import AsyncIterator
-from urllib.parse import urlsplit
 
 import aiohttp
 import pytest
@@ -16,9 +14,7 @@ from tests.support.api_standin import APIStandIn
 from tests.support.bot_harness import BOT_TOKEN, Harness, harness
 from tests.support.bot_subprocess import BotProcess
 from tests.support.discord_standin import DiscordStandIn
-from tests.support.tcp_proxy import TCPProxy
-
-POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL")
+from tests.support.postgres_proxy import POSTGRES_URL, postgres_behind_proxy
 
 
 def free_port() -> int:
@@ -93,24 +89,18 @@ async def test_a_port_in_use_leaves_the_bot_serving_without_it(tmp_path):
 if POSTGRES_URL:
 
     async def test_healthz_answers_503_naming_the_database_while_it_is_unreachable(tmp_path):
-        assert POSTGRES_URL is not None
-        url = urlsplit(POSTGRES_URL)
-        assert url.hostname is not None
-        async with TCPProxy(url.hostname, url.port or 5432) as proxy:
-            proxied = url._replace(
-                netloc=f"{url.username or 'postgres'}@127.0.0.1:{proxy.port}"
-            ).geturl()
-            async with harness(
-                tmp_path, DATABASE_URL=proxied, METRICS_ADDR=f"127.0.0.1:{free_port()}"
-            ) as h:
-                port = port_of(h)
-                assert await get(port, "/healthz") == (200, "ok\n")
-                proxy.cut("refuse")
-                status, text = await get(port, "/healthz")
-                assert status == 503 and text.startswith("database: "), text
-                proxy.restore()
-                answers = [await get(port, "/healthz") for _ in range(3)]
-                assert answers[-1] == (200, "ok\n"), answers
+        async with (
+            postgres_behind_proxy() as (proxy, proxied),
+            harness(tmp_path, DATABASE_URL=proxied, METRICS_ADDR=f"127.0.0.1:{free_port()}") as h,
+        ):
+            port = port_of(h)
+            assert await get(port, "/healthz") == (200, "ok\n")
+            proxy.cut("refuse")
+            status, text = await get(port, "/healthz")
+            assert status == 503 and text.startswith("database: "), text
+            proxy.restore()
+            answers = [await get(port, "/healthz") for _ in range(3)]
+            assert answers[-1] == (200, "ok\n"), answers
 
 
 async def test_json_logs_are_one_object_per_line(tmp_path):

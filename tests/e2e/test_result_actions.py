@@ -12,15 +12,18 @@ import pytest
 from cogs.imagine.words import (
     DELETE_REFUSED,
     DELETED,
+    JOB_UNAVAILABLE,
     TOO_MANY_IMAGES,
     UNKNOWN_JOB,
 )
+from cogs.utils.sentences import SETTINGS_UNAVAILABLE
 from imagecore.policy.admission import utc_day
 from tests.support.api_standin import Reply, make_png
 from tests.support.bot_harness import Harness, harness
 from tests.support.discord_standin import DiscordSpec, InteractionRecord, StoredMessage
 from tests.support.discord_standin import permissions as perms
 from tests.support.discord_standin.spec import VENDORED_SPEC
+from tests.support.postgres_proxy import POSTGRES_URL, postgres_behind_proxy
 
 DEFERRED_CHANNEL_MESSAGE = 5
 MODAL = 9
@@ -324,3 +327,29 @@ async def test_forty_simultaneous_re_roll_clicks_are_all_acknowledged_in_time(h)
     for answer in clicks:
         await answer.wait_for_ack()
     assert max(acked_in(a) for a in clicks) < 3
+
+
+# -- a database that does not answer ---------------------------------------------------------
+
+if POSTGRES_URL:
+
+    async def test_clicks_while_the_database_hangs_are_answered_in_time(tmp_path):
+        async with (
+            postgres_behind_proxy() as (proxy, proxied),
+            harness(tmp_path, DATABASE_URL=proxied) as h,
+        ):
+            original = await result(h)
+            assert h.bot is not None
+            await h.bot.ledger.drain(5)  # the job is only in the database now
+            proxy.cut("blackhole")
+            answers = {
+                action: await click(h, original, action, h.bob)
+                for action in ("reroll", "remix", "details")
+            }
+            for action, answer in answers.items():
+                await answer.wait_for_ack()
+                assert acked_in(answer) < 3, action
+                await answer.wait_done(timeout=15)
+                assert private_text(answer) in (SETTINGS_UNAVAILABLE, JOB_UNAVAILABLE), action
+            assert h.api.generation_calls == 1
+            proxy.restore()

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import sqlite3
 import time
 from collections.abc import AsyncIterator
-from urllib.parse import urlsplit
 
 import pytest
 
@@ -22,6 +20,7 @@ from tests.support.discord_standin import (
     StoredAttachment,
     permissions,
 )
+from tests.support.postgres_proxy import POSTGRES_URL, postgres_behind_proxy
 from tests.support.tcp_proxy import TCPProxy
 from tests.support.waiting import until
 
@@ -363,32 +362,11 @@ async def test_a_locked_sqlite_database_loses_no_counter(h):
     assert (await h.bot.storage.guild_settings(h.guild.id)).cooldown_seconds is None
 
 
-POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL")
-
-
 @pytest.fixture
 async def on_postgres(tmp_path) -> AsyncIterator[tuple[Harness, TCPProxy]]:
-    assert POSTGRES_URL is not None
-    url = urlsplit(POSTGRES_URL)
-    assert url.hostname is not None
-    async with TCPProxy(url.hostname, url.port or 5432) as proxy:
-        proxied = url._replace(
-            netloc=f"{url.username or 'postgres'}@127.0.0.1:{proxy.port}"
-        ).geturl()
-        async with harness(tmp_path, start=False) as h:
-            await _fresh_schema(POSTGRES_URL)
-            await h.start_bot(DATABASE_URL=proxied)
-            yield h, proxy
-
-
-async def _fresh_schema(url: str) -> None:
-    import asyncpg
-
-    connection = await asyncpg.connect(url)
-    try:
-        await connection.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
-    finally:
-        await connection.close()
+    async with postgres_behind_proxy() as (proxy, proxied), harness(tmp_path, start=False) as h:
+        await h.start_bot(DATABASE_URL=proxied)
+        yield h, proxy
 
 
 if POSTGRES_URL:
