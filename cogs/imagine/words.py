@@ -1,8 +1,11 @@
-"""The English sentences of the result buttons and several-image requests, as named
-format strings (named placeholders, never sentences built by concatenation), so they can
-move into the translation catalogs as they are."""
+"""The English sentences of the result buttons, several-image requests and a request's
+public status, as named format strings (named placeholders, never sentences built by
+concatenation). Each is marked ``N_`` for the translation catalogs and is its own
+English: ``catalogs.text(locale, READY_SO_FAR, ready=1, count=4, seconds=12)``."""
 
 from __future__ import annotations
+
+from imagecore.i18n import N_
 
 __all__ = [
     "BUTTON_DELETE",
@@ -31,56 +34,62 @@ __all__ = [
     "REMIX_PROMPT",
     "REMIX_SIZE",
     "REMIX_TITLE",
+    "STATUS_GENERATING",
+    "STATUS_QUEUED",
     "TOO_MANY_IMAGES",
     "UNKNOWN_JOB",
 ]
 
-BUTTON_REROLL = "🔄 Re-roll"
-BUTTON_REMIX = "✏️ Remix"
-BUTTON_REVISED = "📝 Use revised prompt"
-BUTTON_DETAILS = "ℹ️ Details"
-BUTTON_DELETE = "🗑️ Delete"
+BUTTON_REROLL = N_("🔄 Re-roll")
+BUTTON_REMIX = N_("✏️ Remix")
+BUTTON_REVISED = N_("📝 Use revised prompt")
+BUTTON_DETAILS = N_("ℹ️ Details")
+BUTTON_DELETE = N_("🗑️ Delete")
 
-UNKNOWN_JOB = (
+UNKNOWN_JOB = N_(
     "This result is no longer in the bot's history (it keeps results for {days} days), "
     "so its buttons can't be used. Run /imagine again."
 )
-JOB_UNAVAILABLE = "The bot's history can't be read for a moment. Please try again."
-NOT_IN_THIS_SERVER = "This result was made somewhere else; its buttons can't be used here."
-NO_REVISED_PROMPT = "The model did not revise this prompt, so there is nothing else to run."
+JOB_UNAVAILABLE = N_("The bot's history can't be read for a moment. Please try again.")
+NOT_IN_THIS_SERVER = N_("This result was made somewhere else; its buttons can't be used here.")
+NO_REVISED_PROMPT = N_("The model did not revise this prompt, so there is nothing else to run.")
 
-DELETE_REFUSED = (
+DELETE_REFUSED = N_(
     "Only the member who asked for this image, or someone who may manage messages here, "
     "can delete it."
 )
-DELETED = "Deleted."
-DELETE_FAILED = "The message could not be deleted. It may be gone already."
+DELETED = N_("Deleted.")
+DELETE_FAILED = N_("The message could not be deleted. It may be gone already.")
 
-REMIX_TITLE = "Remix"
-REMIX_PROMPT = "Prompt"
-REMIX_NEGATIVE = "Negative prompt"
-REMIX_SIZE = "Size"
+REMIX_TITLE = N_("Remix")
+REMIX_PROMPT = N_("Prompt")
+REMIX_NEGATIVE = N_("Negative prompt")
+REMIX_SIZE = N_("Size")
 
-TOO_MANY_IMAGES = (
+TOO_MANY_IMAGES = N_(
     "You asked for {asked} images but have only {left} left today. "
     "Ask for {left} or fewer, or try again after the daily reset."
 )
-QUEUE_FULL_REQUESTS = (
+QUEUE_FULL_REQUESTS = N_(
     "You already have {limit} requests waiting, the most one member may have at once. "
     "Please wait for one to finish."
 )
-READY_SO_FAR = "{ready} of {count} ready… {seconds} s"
-PARTLY_FAILED = "{failed} of {count} images could not be made: {reason}"
+# The public status of a request on its way (cogs/imagine/job.py builds these today).
+# Translators: {position} is a place in the queue (3), {wait} a duration (40 sec).
+STATUS_QUEUED = N_("Queued — #{position}, about {wait}")
+STATUS_GENERATING = N_("Generating… {seconds} s")
+READY_SO_FAR = N_("{ready} of {count} ready… {seconds} s")
+PARTLY_FAILED = N_("{failed} of {count} images could not be made: {reason}")
 
-FIELD_SEEDS = "Seeds"
+FIELD_SEEDS = N_("Seeds")
 
-DETAILS_PROMPT = "**Prompt:** {prompt}"
-DETAILS_NEGATIVE = "**Negative prompt:** {negative}"
-DETAILS_REVISED = "**Revised prompt:** {revised}"
-DETAILS_SETTINGS = (
+DETAILS_PROMPT = N_("**Prompt:** {prompt}")
+DETAILS_NEGATIVE = N_("**Negative prompt:** {negative}")
+DETAILS_REVISED = N_("**Revised prompt:** {revised}")
+DETAILS_SETTINGS = N_(
     "**Size:** {size} · **Model:** {model} · **Prompt extend:** {extend} · "
     "**Watermark:** {watermark}"
 )
-DETAILS_IMAGE = "**Image {number}:** seed {seed} · request id {request_id}"
-DETAILS_SECONDS = "**Time:** {seconds} s"
-DETAILS_ASKED_BY = "**Asked by** <@{user_id}> <t:{when}:f>"
+DETAILS_IMAGE = N_("**Image {number}:** seed {seed} · request id {request_id}")
+DETAILS_SECONDS = N_("**Time:** {seconds} s")
+DETAILS_ASKED_BY = N_("**Asked by** <@{user_id}> <t:{when}:f>")
