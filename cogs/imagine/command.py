@@ -10,11 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-import aiohttp
 import discord
 from discord.ext import commands
 
@@ -22,9 +19,10 @@ from cogs.imagine.actions import ResultActions
 from cogs.imagine.cancel_button import CancelButton
 from cogs.imagine.edit_command import ImageEditing
 from cogs.imagine.history import job_record
-from cogs.imagine.job import ImagineJob, JobTools
+from cogs.imagine.job import JobTools
 from cogs.imagine.options import build_edit_command, build_imagine_command
-from cogs.imagine.planned import Build, Finish, Planned
+from cogs.imagine.planned import Build, Planned
+from cogs.imagine.queueing import Queueing
 from cogs.imagine.result_buttons import RESULT_BUTTONS
 from cogs.imagine.words import QUEUE_FULL_REQUESTS, TOO_MANY_IMAGES
 from cogs.utils.mod_log import post_mod_log
@@ -33,8 +31,6 @@ from cogs.utils.sentences import (
     NO_PERMISSION,
     RESTARTING,
     SETTINGS_UNAVAILABLE,
-    UNEXPECTED,
-    queue_full,
     refusal_sentence,
 )
 from imagecore.api.request import ImageRequest
@@ -46,8 +42,6 @@ from imagecore.policy.limits import EffectiveLimits, effective_limits
 from imagecore.policy.options import ImagineOptions
 from imagecore.policy.pending import PendingJobs
 from imagecore.policy.recent_requests import HORIZON, RecentRequests, Unknown
-from imagecore.policy.seeds import new_job_key, with_seeds
-from imagecore.queue import QueueFull, ShuttingDown
 from imagecore.storage import StorageUnavailable, Usage
 
 if TYPE_CHECKING:
@@ -57,11 +51,8 @@ __all__ = ["ImagineCog", "setup"]
 
 log = logging.getLogger(__name__)
 
-TOKEN_LIFETIME = 15 * 60
 # Seconds a database read may take before /imagine answers "settings unavailable".
 STORAGE_BUDGET = 1.5
-# Time kept back after the image arrives to re-encode and upload it before the token dies.
-DELIVERY_MARGIN = 30.0
 # How long images already made may take to be posted when the bot stops.
 DELIVERY_DRAIN = 15.0
 PERMISSION_NAMES = {"attach_files": "Attach Files", "embed_links": "Embed Links"}
@@ -82,6 +73,12 @@ class ImagineCog(commands.Cog):
             ledger=bot.ledger,
             clock=bot.clock,
             tasks=self.tasks,
+        )
+        self.queueing = Queueing(
+            tools=self.tools,
+            pending=self.pending,
+            recent=self.recent,
+            acknowledged=bot.metrics.acknowledged,
         )
         self.actions = ResultActions(self)
         self.editing = ImageEditing(self)
@@ -188,9 +185,11 @@ class ImagineCog(commands.Cog):
             await tell_privately(interaction, QUEUE_FULL_REQUESTS.format(limit=limit))
             return
         if planned.then is not None:
-            await self.enqueue_after(interaction, request, count, now=now, then=planned.then)
+            await self.queueing.enqueue_after(
+                interaction, request, count, now=now, then=planned.then
+            )
             return
-        await self.enqueue(interaction, request, count, now=now)
+        await self.queueing.enqueue(interaction, request, count, now=now)
 
     async def prepare(
         self, interaction: discord.Interaction[ImageBot], limits: EffectiveLimits, now: float
@@ -250,134 +249,6 @@ class ImagineCog(commands.Cog):
         if self.bot.scheduler.is_shutting_down:
             return RESTARTING
         return None
-
-    async def enqueue(
-        self,
-        interaction: discord.Interaction[ImageBot],
-        request: ImageRequest,
-        count: int = 1,
-        *,
-        now: float,
-    ) -> None:
-        user_id = interaction.user.id
-        hold = self.pending.hold(user_id, interaction.guild_id, images=count)
-        job = ImagineJob(
-            self.tools,
-            interaction,
-            with_seeds(request, count),
-            key=new_job_key(),
-            deadline=deadline_for(interaction),
-            hold=hold,
-        )
-        try:
-            job.submit()
-        except (QueueFull, ShuttingDown) as exc:
-            hold.release()
-            sentence = queue_full(exc.limit) if isinstance(exc, QueueFull) else RESTARTING
-            await tell_privately(interaction, sentence)
-            return
-        self.recent.note((interaction.guild_id, user_id), now)
-        try:
-            # Discord drops the interaction if nothing answers within 3 s. A button's
-            # request is a new public message: the result it came from stays as it was.
-            await interaction.response.defer(thinking=True)
-        except discord.HTTPException as exc:
-            log.warning("could not acknowledge a request (HTTP %s); dropping it", exc.status)
-            job.withdraw()
-            return
-        finally:
-            job.acknowledged.set()
-        # From the interaction's own timestamp (its snowflake), so time spent before the
-        # bot saw the event counts too.
-        waited = discord.utils.utcnow() - interaction.created_at
-        self.bot.metrics.acknowledged(waited.total_seconds())
-        # Give an idle worker the chance to take the job, so a free queue shows no "Queued".
-        await asyncio.sleep(0.05)
-        await job.show_queued()
-
-    async def enqueue_after(
-        self,
-        interaction: discord.Interaction[ImageBot],
-        request: ImageRequest,
-        count: int,
-        *,
-        now: float,
-        then: Finish,
-    ) -> None:
-        """A request whose last step must wait for the acknowledgement (an edit's pictures
-        are fetched then: a large file takes longer than Discord's 3 seconds). The hold
-        keeps its place in the member's limits from the admission on, so nothing slips past
-        them meanwhile; the queue sees it only once it is complete, so a slow download holds
-        no place in the provider's concurrency."""
-        user_id = interaction.user.id
-        hold = self.pending.hold(user_id, interaction.guild_id, images=count)
-        self.recent.note((interaction.guild_id, user_id), now)
-        try:
-            await interaction.response.defer(thinking=True)
-        except discord.HTTPException as exc:
-            log.warning("could not acknowledge a request (HTTP %s); dropping it", exc.status)
-            hold.release()
-            return
-        waited = discord.utils.utcnow() - interaction.created_at
-        self.bot.metrics.acknowledged(waited.total_seconds())
-        status, error_class = "refused", "InputRefused"
-        try:
-            finished = await then(request)
-        except asyncio.CancelledError:
-            hold.release()
-            raise
-        except Exception:
-            log.exception("preparing a request failed unexpectedly")
-            finished, status, error_class = UNEXPECTED, "failed", "Unexpected"
-        if isinstance(finished, str):
-            # Nothing was asked of the provider; the row says why (history, not budgets).
-            self.bot.ledger.save(
-                job_record(
-                    interaction,
-                    request,
-                    created_at=now,
-                    finished_at=self.bot.clock(),
-                    status=status,
-                    error_class=error_class,
-                )
-            )
-            hold.release()
-            await withdraw_placeholder(interaction, finished)
-            return
-        job = ImagineJob(
-            self.tools,
-            interaction,
-            with_seeds(finished, count),
-            key=new_job_key(),
-            deadline=deadline_for(interaction),
-            hold=hold,
-        )
-        job.acknowledged.set()
-        try:
-            job.submit()
-        except (QueueFull, ShuttingDown) as exc:
-            hold.release()
-            sentence = queue_full(exc.limit) if isinstance(exc, QueueFull) else RESTARTING
-            await withdraw_placeholder(interaction, sentence)
-            return
-        await asyncio.sleep(0.05)
-        await job.show_queued()
-
-
-async def withdraw_placeholder(interaction: discord.Interaction[ImageBot], sentence: str) -> None:
-    """After a public acknowledgement: remove the "thinking…" message and tell only the
-    member why nothing follows."""
-    try:
-        await interaction.delete_original_response()
-    except (discord.HTTPException, OSError, aiohttp.ClientError, TimeoutError) as exc:
-        log.debug("could not delete the placeholder: %s", exc)
-    await tell_privately(interaction, sentence)
-
-
-def deadline_for(interaction: discord.Interaction[ImageBot]) -> float:
-    """When (on the monotonic clock) the result must be ready to still be posted."""
-    age = (datetime.now(UTC) - interaction.created_at).total_seconds()
-    return time.monotonic() + TOKEN_LIFETIME - max(age, 0.0) - DELIVERY_MARGIN
 
 
 async def setup(bot: ImageBot) -> None:

@@ -16,20 +16,21 @@ from typing import TYPE_CHECKING
 import aiohttp
 import discord
 
-from cogs.imagine.cancel_button import cancel_view
 from cogs.imagine.history import job_record
+from cogs.imagine.job_slots import Failure, JobFailed, Slot
+from cogs.imagine.job_status import render_generating, render_status
 from cogs.imagine.result_post import Delivered, PostFailed, post_result
-from cogs.imagine.words import PARTLY_FAILED, READY_SO_FAR
-from cogs.utils.replies import NO_MENTIONS, tell_privately
+from cogs.imagine.words import PARTLY_FAILED
+from cogs.utils.replies import tell_privately
 from cogs.utils.sentences import DROPPED, EXPIRED, INTERRUPTED, UNEXPECTED, sentence_for
 from imagecore.api.errors import ImageAPIError
 from imagecore.background import BackgroundTasks
 from imagecore.delivery.status_updates import CoalescingUpdater
 from imagecore.queue import Ticket, TicketState
-from imagecore.storage import AttemptRecord, ImageResult
+from imagecore.storage import ImageResult
 
 if TYPE_CHECKING:
-    from imagecore.api.client import GeneratedImage, ImageClient
+    from imagecore.api.client import ImageClient
     from imagecore.api.request import ImageRequest
     from imagecore.policy.pending import Hold
     from imagecore.queue import FairScheduler
@@ -54,33 +55,6 @@ class JobTools:
     tasks: BackgroundTasks  # posting runs off the worker, so do status tickers
 
 
-class JobFailed(Exception):
-    """Raised from an image's run after its failure was noted: the queue counts it as
-    failed, so quick failures don't make its wait estimates optimistic."""
-
-
-@dataclass(slots=True)
-class _Failure:
-    status: str  # the history status it would give the whole request
-    error_class: str | None
-    sentence: str | None  # None: nothing to tell (the member cancelled)
-
-
-@dataclass(slots=True)
-class _Slot:
-    """One image of the request."""
-
-    request: ImageRequest
-    ticket: Ticket | None = None
-    image: GeneratedImage | None = None
-    failure: _Failure | None = None
-    attempts: tuple[AttemptRecord, ...] = ()
-
-    @property
-    def settled(self) -> bool:
-        return self.image is not None or self.failure is not None
-
-
 class ImagineJob:
     def __init__(
         self,
@@ -97,7 +71,7 @@ class ImagineJob:
         self.hold = hold
         self.interaction = interaction
         self.key = key
-        self.slots = [_Slot(request) for request in requests]
+        self.slots = [Slot(request) for request in requests]
         self.deadline = deadline
         self.submitted = time.monotonic()
         self.submitted_at = tools.clock()
@@ -145,7 +119,7 @@ class ImagineJob:
 
     # -- called by the scheduler ----------------------------------------------------------
 
-    async def _run(self, slot: _Slot) -> None:
+    async def _run(self, slot: Slot) -> None:
         # The provider is asked at once, while Discord's acknowledgement may still be on
         # its way; nothing touches the response before it is there.
         if self.generating_since is None:
@@ -167,11 +141,11 @@ class ImagineJob:
                 self.interaction.guild_id,
                 exc.log_line(),
             )
-            self._settle(slot, _Failure("failed", type(exc).__name__, sentence_for(exc)))
+            self._settle(slot, Failure("failed", type(exc).__name__, sentence_for(exc)))
             raise JobFailed(type(exc).__name__) from None
         except Exception:
             log.exception("image job failed unexpectedly")
-            self._settle(slot, _Failure("failed", "Unexpected", UNEXPECTED))
+            self._settle(slot, Failure("failed", "Unexpected", UNEXPECTED))
             raise JobFailed("unexpected") from None
         slot.attempts = tuple(image.attempts)
         slot.image = image
@@ -188,15 +162,15 @@ class ImagineJob:
                 await self.show_status()
             case TicketState.CANCELLED if ticket.started_at is not None:
                 # Only shutdown cancels a job that already started (past its grace).
-                self._settle(slot, _Failure("dropped", "Shutdown", INTERRUPTED))
+                self._settle(slot, Failure("dropped", "Shutdown", INTERRUPTED))
             case TicketState.CANCELLED:
-                self._settle(slot, _Failure("cancelled", None, None))
+                self._settle(slot, Failure("cancelled", None, None))
             case TicketState.EXPIRED:
-                self._settle(slot, _Failure("expired", "Expired", EXPIRED))
+                self._settle(slot, Failure("expired", "Expired", EXPIRED))
             case TicketState.DROPPED:
-                self._settle(slot, _Failure("dropped", None, DROPPED))
+                self._settle(slot, Failure("dropped", None, DROPPED))
 
-    def _settle(self, slot: _Slot, failure: _Failure | None) -> None:
+    def _settle(self, slot: Slot, failure: Failure | None) -> None:
         if slot.settled and failure is not None:
             return  # the image's end is known already
         slot.failure = failure
@@ -305,47 +279,16 @@ class ImagineJob:
     # -- what the channel sees ------------------------------------------------------------
 
     async def show_status(self) -> None:
-        await self.updates.update(self._render_status)
+        await self.updates.update(lambda: render_status(self))
 
     async def show_queued(self) -> None:
         await self.show_status()
 
-    async def _render_status(self) -> None:
-        if self.generating_since is not None:
-            await self._render_generating()
-            return
-        scheduler = self.tools.scheduler
-        queued = [s.ticket for s in self.slots if s.ticket and s.ticket.state is TicketState.QUEUED]
-        positions = [p for p in map(scheduler.position, queued) if p is not None]
-        if not positions:  # started (or gone) since this edit was planned
-            return
-        wait = scheduler.estimate_wait(queued[0])
-        await self.interaction.edit_original_response(
-            content=f"Queued — #{min(positions)}, about {_duration(wait)}",
-            view=cancel_view(self.ticket.id),
-            allowed_mentions=NO_MENTIONS,
-        )
-
     async def _tick(self) -> None:
         await self.acknowledged.wait()
         while True:
-            await self.updates.update(self._render_generating)
+            await self.updates.update(lambda: render_generating(self))
             await asyncio.sleep(TICK_INTERVAL)
-
-    async def _render_generating(self) -> None:
-        if self.generating_since is None:
-            return
-        seconds = time.monotonic() - self.generating_since
-        if len(self.slots) == 1:
-            content = f"Generating… {seconds:.0f} s"
-        else:
-            ready = sum(1 for s in self.slots if s.image is not None)
-            content = READY_SO_FAR.format(
-                ready=ready, count=len(self.slots), seconds=f"{seconds:.0f}"
-            )
-        await self.interaction.edit_original_response(
-            content=content, view=None, allowed_mentions=NO_MENTIONS
-        )
 
     async def fail(self, sentence: str) -> None:
         """Tell only the requester, and leave no public placeholder behind."""
@@ -362,9 +305,3 @@ class ImagineJob:
             await self.interaction.delete_original_response()
         except (discord.HTTPException, OSError, aiohttp.ClientError, TimeoutError) as exc:
             log.debug("could not delete the placeholder: %s", exc)
-
-
-def _duration(seconds: float) -> str:
-    if seconds < 60:
-        return f"{max(5, round(seconds / 5) * 5):.0f} s"
-    return f"{seconds / 60:.0f} min"
