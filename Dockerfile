@@ -27,6 +27,7 @@ COPY config ./config
 COPY cogs ./cogs
 COPY imagecore ./imagecore
 COPY runtime ./runtime
+COPY locales ./locales
 
 USER bot
 VOLUME ["/app/data"]
