@@ -11,7 +11,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 CHECKS := lint typecheck
 
 .DEFAULT_GOAL := run
-.PHONY: run test lint typecheck bench lock clean python-check FORCE
+.PHONY: run test lint typecheck bench lock translations clean python-check FORCE
 
 # Checked only when a target needs .venv, before anything is made: one line and stop,
 # rather than a venv half-made by a Python that is too old or lacks the venv module.
@@ -72,6 +72,18 @@ lock: $(VENV)/.made
 	$(BIN)/python -m pip install --quiet pip-tools==7.6.2
 	$(LOCK) --output-file requirements.lock requirements.txt
 	$(LOCK) --output-file requirements-dev.lock requirements-dev.txt
+
+# Templates from the source and the command tree, merged into every language's .po; new
+# or changed English then needs its translation (make test says which).
+translations: $(VENV)/.runtime
+	$(BIN)/pybabel -q extract -F babel.cfg --add-location=file --width=100 \
+	    --project=qwen-image-discord-bot --copyright-holder="the qwen-image-discord-bot authors" \
+	    -o locales/bot.pot .
+	$(BIN)/python -m runtime.command_translator locales/commands.pot
+	for domain in bot commands; do \
+	    $(BIN)/pybabel -q update -i locales/$$domain.pot -d locales -D $$domain --width=100 \
+	        --ignore-obsolete || exit 1; \
+	done
 
 clean:
 	rm -rf $(VENV)

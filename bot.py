@@ -20,6 +20,7 @@ from config import Settings
 from imagecore.api.client import ImageClient
 from imagecore.api.rate_gate import RateGate
 from imagecore.background import BackgroundTasks
+from imagecore.i18n import Catalogs
 from imagecore.policy.admission import utc_day
 from imagecore.policy.guild_settings import BotDefaults
 from imagecore.queue import FairScheduler
@@ -28,6 +29,7 @@ from imagecore.storage.ledger import JobLedger
 from imagecore.storage.settings_cache import SettingsCache
 from runtime import __version__
 from runtime.command_sync import SyncState, commands_fingerprint
+from runtime.command_translator import CommandTranslator
 from runtime.entry import main
 from runtime.health_server import HealthServer
 from runtime.metrics import BotMetrics, LiveFigures
@@ -71,6 +73,8 @@ class ImageBot(commands.Bot):
         )
         self.config = config
         self.defaults = defaults_from(config)
+        # zh-CN and zh-TW; a missing or broken catalog stops the start, naming the file.
+        self.catalogs = Catalogs.load()
         self.sync_state = SyncState(config.data_dir / "commands.sha256")
         # Wall-clock time for budgets and history (UTC days); tests may replace it.
         self.clock = time.time
@@ -128,6 +132,8 @@ class ImageBot(commands.Bot):
         await self.start_health_server()
         await self.load_state()
         self.scheduler.start()
+        # Before the commands are built: their localizations come from the catalogs.
+        await self.tree.set_translator(CommandTranslator(self.catalogs))
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         # Counted before a guild-scoped sync moves them off the global tree.
@@ -179,7 +185,14 @@ class ImageBot(commands.Bot):
     async def sync_commands(self) -> None:
         """Sync only when the definitions changed since the last successful sync."""
         scope = self.config.discord_guild_ids
-        payload = [command.to_dict(self.tree) for command in self.tree.get_commands()]
+        # With the localizations: a catalog change is a change of the commands.
+        translator = self.tree.translator
+        payload = [
+            await command.get_translated_payload(self.tree, translator)
+            if translator
+            else command.to_dict(self.tree)
+            for command in self.tree.get_commands()
+        ]
         fingerprint = commands_fingerprint(payload, scope)
         if not self.sync_state.needs_sync(fingerprint):
             log.info("commands unchanged since the last sync; not syncing")

@@ -19,6 +19,7 @@ from dotenv import find_dotenv, load_dotenv
 
 from config import ConfigError, Settings, load_settings
 from config.settings import describe_api
+from imagecore.i18n import CatalogError
 from imagecore.storage import Storage, StorageUnavailable
 from imagecore.storage.urls import parse_database_url
 from runtime.command_line import parse_command_line
@@ -100,7 +101,12 @@ async def _run_bot(settings: Settings, make_bot: BotFactory) -> int:
     except StorageUnavailable as exc:
         log.error("database: %s (check DATABASE_URL)", exc)
         return EXIT_STORAGE
-    bot = make_bot(settings, storage)
+    try:
+        bot = make_bot(settings, storage)
+    except CatalogError as exc:  # an install missing its locales/ folder, or a broken .po
+        log.error("translations: %s", exc)
+        await storage.close()
+        return EXIT_STORAGE
     async with bot:
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):

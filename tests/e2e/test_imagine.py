@@ -500,3 +500,20 @@ async def test_a_rejected_discord_token_is_said_plainly(tmp_path, caplog):
     assert code == 2
     assert "Discord rejected DISCORD_TOKEN" in caplog.text
     assert "Wr0nG" not in caplog.text
+
+
+async def test_commands_are_registered_in_chinese_too_under_their_english_names(h):
+    commands = {c["name"]: c for c in h.discord.registered_commands(h.guild)}
+    imagine = commands["imagine"]
+    assert not imagine.get("name_localizations")  # /imagine is /imagine in every language
+    descriptions = imagine["description_localizations"]
+    assert set(descriptions) == {"zh-CN", "zh-TW"}
+    assert descriptions["zh-CN"] != descriptions["zh-TW"] != imagine["description"]
+    prompt = next(o for o in imagine["options"] if o["name"] == "prompt")
+    assert set(prompt["description_localizations"]) == {"zh-CN", "zh-TW"}
+    for command in commands.values():
+        for option in command.get("options", ()):
+            for name in (option.get("name_localizations") or {}).values():
+                assert 1 <= len(name) <= 32 and name == name.lower()
+            for text in (option.get("description_localizations") or {}).values():
+                assert 1 <= len(text) <= 100
