@@ -204,7 +204,7 @@ async def test_daily_limit_counts_delivered_images_only_and_says_when_it_resets(
     assert "refused this prompt" in reply(failed)
     assert delivered(await image(h))  # the failure cost nothing
     over = await image(h)
-    assert "You've had your 1 images for today" in reply(over) and "00:00 UTC" in reply(over)
+    assert "You've had your 1 image for today" in reply(over) and "00:00 UTC" in reply(over)
     assert delivered(await image(h, user=h.bob))  # a per-member limit
     quota = await h.discord.invoke(h.guild, h.channel, h.alice, "imagine-quota")
     await quota.wait_done()
@@ -336,7 +336,7 @@ async def test_dms_only_when_allowed(h):
     )
     again = await h.discord.invoke(None, None, h.alice, "imagine", prompt="a dog")
     await again.wait_done(timeout=10)
-    assert "You've had your 1 images" in reply(again)
+    assert "You've had your 1 image for today" in reply(again)
 
 
 async def test_a_locked_sqlite_database_loses_no_counter(h):
