@@ -1,7 +1,9 @@
 """The Cancel button on a queued /imagine message.
 
-A DynamicItem, so a click is understood even after a restart (the job is gone then,
-and the member is told so instead of seeing "This interaction failed").
+A DynamicItem naming the job by its key, which outlives the process: a job resumed after
+a restart is found again by it (the scheduler knows each job's tickets by the key). A
+button from before keys were used names a ticket of an old run: that job is gone, and the
+member is told so instead of seeing "This interaction failed".
 """
 
 from __future__ import annotations
@@ -29,17 +31,18 @@ OUTCOME_SENTENCES = {
 
 class CancelButton(
     discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=r"imagine:cancel:(?P<ticket>[0-9a-f]+-[0-9]+)",
+    # A job key (16 hex digits), or an older button's ticket id ("<run prefix>-<n>").
+    template=r"imagine:cancel:(?P<ref>[0-9a-f]+(?:-[0-9]+)?)",
 ):
-    def __init__(self, ticket_id: str) -> None:
+    def __init__(self, ref: str) -> None:
         super().__init__(
             discord.ui.Button(
                 label="Cancel",
                 style=discord.ButtonStyle.secondary,
-                custom_id=f"imagine:cancel:{ticket_id}",
+                custom_id=f"imagine:cancel:{ref}",
             )
         )
-        self.ticket_id = ticket_id
+        self.ref = ref
 
     @classmethod
     async def from_custom_id(
@@ -49,13 +52,18 @@ class CancelButton(
         match: re.Match[str],
         /,
     ) -> CancelButton:
-        return cls(match["ticket"])
+        return cls(match["ref"])
 
     async def callback(self, interaction: discord.Interaction[ImageBot]) -> None:
         scheduler = interaction.client.scheduler
-        outcome = scheduler.cancel(self.ticket_id, interaction.user.id)
+        if "-" in self.ref:
+            ticket_id = self.ref
+        else:
+            first = scheduler.group_ticket(self.ref)
+            ticket_id = "" if first is None else first.id
+        outcome = scheduler.cancel(ticket_id, interaction.user.id)
         sentence = OUTCOME_SENTENCES[outcome]
-        ticket = scheduler.get(self.ticket_id)
+        ticket = scheduler.get(ticket_id)
         if (
             outcome is CancelOutcome.ALREADY_FINISHED
             and ticket
@@ -65,7 +73,7 @@ class CancelButton(
         await interaction.response.send_message(sentence, ephemeral=True)
 
 
-def cancel_view(ticket_id: str) -> discord.ui.View:
+def cancel_view(job_key: str) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
-    view.add_item(CancelButton(ticket_id))
+    view.add_item(CancelButton(job_key))
     return view

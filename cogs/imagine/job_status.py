@@ -30,7 +30,7 @@ async def render_status(job: ImagineJob) -> None:
     wait = scheduler.estimate_wait(queued[0])
     await job.interaction.edit_original_response(
         content=f"Queued — #{min(positions)}, about {_duration(wait)}",
-        view=cancel_view(job.ticket.id),
+        view=cancel_view(job.key),
         allowed_mentions=NO_MENTIONS,
     )
 

@@ -14,6 +14,7 @@ import itertools
 import logging
 import secrets
 import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 
 from imagecore.queue.book import Job, QueueBook
@@ -32,6 +33,9 @@ from imagecore.queue.workers import Workers
 __all__ = ["FairScheduler"]
 
 log = logging.getLogger(__name__)
+
+# How many groups group_ticket() remembers (the newest; as many as finished tickets kept).
+_GROUP_MEMORY = 1000
 
 
 class FairScheduler:
@@ -80,6 +84,8 @@ class FairScheduler:
         # Ticket ids end up in button custom_ids that outlive the process; a per-run prefix
         # keeps a button from before a restart from naming a new job.
         self._id_prefix = secrets.token_hex(3)
+        # A group's first ticket, for a caller that knows the group (a job's key) only.
+        self._groups: OrderedDict[str, str] = OrderedDict()
         self._closing = False
         self._stopped = asyncio.Event()
 
@@ -132,6 +138,10 @@ class FairScheduler:
             group=group,
         )
         self._book.add(Job(ticket=ticket, run=run, on_update=on_update))
+        if group is not None and group not in self._groups:
+            self._groups[group] = ticket.id
+            while len(self._groups) > _GROUP_MEMORY:
+                self._groups.popitem(last=False)
         self._workers.wake()
         log.debug(
             "queued ticket %s (user %s, guild %s) at position %s",
@@ -183,6 +193,12 @@ class FairScheduler:
         """A pending or recently finished ticket by id."""
         job = self._book.pending(ticket_id)
         return job.ticket if job is not None else self._book.finished(ticket_id)
+
+    def group_ticket(self, group: str) -> Ticket | None:
+        """The first ticket submitted with ``group``, pending or recently finished; None
+        when this scheduler has not seen the group (or no longer remembers it)."""
+        ticket_id = self._groups.get(group)
+        return None if ticket_id is None else self.get(ticket_id)
 
     def position(self, ticket: Ticket) -> int | None:
         """1-based place among queued jobs in the order they will start; None if not queued."""
