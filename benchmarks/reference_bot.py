@@ -67,8 +67,10 @@ class ReferenceBot(discord.Client):
 
     async def imagine(self, interaction: discord.Interaction, prompt: str) -> None:
         await interaction.response.defer(thinking=True)
+        # The relay style's body: Bailian's, plus the top-level prompt relays require.
         body = {
             "model": "qwen-image",
+            "prompt": prompt,
             "input": {"messages": [{"role": "user", "content": [{"text": prompt}]}]},
             "parameters": {"size": "1328*1328"},
         }
