@@ -1,9 +1,10 @@
 """`make bench`: run every benchmark and print one ``name: value`` line per figure.
 
-python -m benchmarks            the figures (about two minutes)
+python -m benchmarks            the figures (about four and a half minutes)
 python -m benchmarks profile    also trace and profile the acknowledgement path
 python -m benchmarks queue      only the queue scenarios (backlog, fairness)
 python -m benchmarks ack        only the acknowledgement comparison with the reference bot
+python -m benchmarks actions    only several images per request and the result buttons
 """
 
 from __future__ import annotations
@@ -15,10 +16,16 @@ import tempfile
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from benchmarks import ack_compare, ack_profile, edit_fit, queue_load
+from benchmarks import ack_compare, ack_profile, actions_load, edit_fit, queue_load, styles_load
 
 log = logging.getLogger("benchmarks")
 Scenario = Callable[[Path], Awaitable[dict[str, str]]]
+MODES = ("all", "profile", "queue", "ack", "actions")
+ACTIONS: tuple[Scenario, ...] = (
+    actions_load.scenario_count4,
+    actions_load.scenario_count4_fairness,
+    actions_load.scenario_click_ack,
+)
 
 # However the bot behaves, `make bench` ends: everything is torn down after this long.
 TOTAL_LIMIT = 600.0
@@ -32,12 +39,14 @@ async def run(mode: str) -> dict[str, str]:
 
 async def run_all(workdir: Path, mode: str) -> dict[str, str]:
     scenarios: list[Scenario] = [queue_load.scenario_backlog, queue_load.scenario_fairness]
-    if mode == "ack":
+    if mode in ("ack", "actions"):
         scenarios = []
-    if mode != "queue":
+    if mode not in ("queue", "actions"):
         scenarios.insert(0, ack_compare.scenario_ack)
     if mode == "all":
-        scenarios.append(edit_fit.scenario_edit_fit)
+        scenarios += [edit_fit.scenario_edit_fit, styles_load.scenario_styles]
+    if mode in ("all", "actions"):
+        scenarios += ACTIONS
     if mode == "profile":
         scenarios.append(ack_profile.scenario_profile)
     figures: dict[str, str] = {}
@@ -54,8 +63,8 @@ async def run_all(workdir: Path, mode: str) -> dict[str, str]:
 def main() -> None:
     logging.basicConfig(level=logging.WARNING)
     mode = sys.argv[1] if sys.argv[1:] else "all"
-    if mode not in ("all", "profile", "queue", "ack"):
-        sys.exit(f"unknown mode {mode!r}; one of: profile, queue, ack")
+    if mode not in MODES:
+        sys.exit(f"unknown mode {mode!r}; one of: {', '.join(MODES[1:])}")
     for name, value in asyncio.run(run(mode)).items():
         sys.stdout.write(f"{name}: {value}\n")
 
