@@ -95,6 +95,8 @@ class ImageBot(commands.Bot):
             max_pending_per_user=config.max_pending_per_user * config.max_images_per_request,
             # A first guess at one image's time, until real ones are measured.
             typical_job_seconds=15.0,
+            # A worker picks its next job when the gate would send it, not ahead of it.
+            pace=self.gate.reserve,
         )
         self.metrics = BotMetrics(
             version=__version__,

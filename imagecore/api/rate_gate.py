@@ -83,6 +83,7 @@ class RateGate:
         self._token_lock = asyncio.Lock()
         self._tokens = self._burst
         self._refilled_at = clock()
+        self._reserved = 0  # tokens taken by reserve() for attempts about to start
         self._paused_until = -math.inf
         self._strikes = 0  # throttle episodes since the last success, for the backoff
         # A 429 only counts as new evidence if some attempt was admitted after the last cut;
@@ -136,6 +137,21 @@ class RateGate:
             self._in_flight -= 1
             self._release_slot()
 
+    async def reserve(self) -> None:
+        """Wait for a rate token and put it aside for the next attempt to start. A
+        scheduler that waits here picks its next job when the provider can take it, not
+        ahead of the gate, so a job that arrives meanwhile is weighed too. Every attempt
+        still costs one token (a reserved one or its own); a 429 voids reservations."""
+        async with self._token_lock:
+            while True:
+                now = self._clock()
+                self._refill(now)
+                if now >= self._paused_until and self._tokens >= 1.0 - _TOKEN_EPSILON:
+                    self._tokens = max(0.0, self._tokens - 1.0)
+                    self._reserved += 1
+                    return
+                await self._sleep(self._token_delay(now))
+
     async def _acquire_slot(self) -> None:
         # A slot is only ever free when nobody waits (a release hands it over), so taking
         # a free one cannot jump the line.
@@ -179,6 +195,7 @@ class RateGate:
         self._paused_until = max(self._paused_until, now + pause)
         # Drain the bucket so the pause is not followed by a burst.
         self._tokens = 0.0
+        self._reserved = 0
         self._refilled_at = max(self._refilled_at, self._paused_until)
         if new_episode:
             log.info(
@@ -209,19 +226,30 @@ class RateGate:
             self._refilled_at = now
 
     async def _take_token(self) -> None:
+        # A reserved token needs no wait, so it does not queue behind the lock (the
+        # scheduler may hold it, waiting to reserve the next one).
+        if self._reserved and self._clock() >= self._paused_until:
+            self._reserved -= 1
+            self._admitted_since_throttle = True
+            return
         async with self._token_lock:
             while True:
                 now = self._clock()
                 self._refill(now)
+                if now >= self._paused_until and self._reserved:
+                    self._reserved -= 1
+                    self._admitted_since_throttle = True
+                    return
                 if now >= self._paused_until and self._tokens >= 1.0 - _TOKEN_EPSILON:
                     self._tokens = max(0.0, self._tokens - 1.0)
                     self._admitted_since_throttle = True
                     return
-                if now < self._paused_until:
-                    delay = self._paused_until - now
-                else:
-                    delay = (1.0 - self._tokens) / self._rate
-                await self._sleep(delay)
+                await self._sleep(self._token_delay(now))
+
+    def _token_delay(self, now: float) -> float:
+        if now < self._paused_until:
+            return self._paused_until - now
+        return (1.0 - self._tokens) / self._rate
 
     async def _sleep(self, delay: float) -> None:
         """Sleep for ``delay`` or until the rate or pause changes, whichever comes first."""

@@ -51,6 +51,9 @@ class FairScheduler:
     per ticket (a slow callback is re-run once with the latest state, not once per change),
     each call bounded by ``callback_timeout``.
 
+    ``pace``, when given, is awaited before each pick (the rate gate's ``reserve``): the next
+    job is chosen when the provider can take it, so one that arrived meanwhile is weighed.
+
     All methods must be called from the event loop thread; submit() and start() need a
     running loop.
     """
@@ -63,6 +66,7 @@ class FairScheduler:
         clock: Callable[[], float] = time.monotonic,
         typical_job_seconds: float = 10.0,
         callback_timeout: float = 10.0,
+        pace: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         if workers < 1:
             raise ValueError("workers must be at least 1")
@@ -79,6 +83,7 @@ class FairScheduler:
             count=workers,
             clock=clock,
             typical_job_seconds=typical_job_seconds,
+            pace=pace,
         )
         self._ids = itertools.count(1)
         # Ticket ids end up in button custom_ids that outlive the process; a per-run prefix

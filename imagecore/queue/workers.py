@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from imagecore.background import BackgroundTasks
 from imagecore.queue.book import Job, QueueBook
@@ -33,8 +33,11 @@ class Workers:
         count: int,
         clock: Callable[[], float],
         typical_job_seconds: float,
+        pace: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self._book = book
+        # Waited for before each pick: the job is chosen when the provider can take it.
+        self._pace = pace
         self.count = count
         self._clock = clock
         self._average = float(typical_job_seconds)
@@ -42,6 +45,7 @@ class Workers:
         self._tasks = BackgroundTasks("scheduler workers")
         self._started: list[asyncio.Task[None]] = []
         self._stopping = False
+        self._stopped = asyncio.Event()  # set with _stopping, for waits that aren't for work
 
     @property
     def average_job_seconds(self) -> float:
@@ -64,6 +68,7 @@ class Workers:
     async def stop(self, grace: float) -> None:
         """Take no more jobs; running ones get ``grace`` seconds, then are cancelled."""
         self._stopping = True
+        self._stopped.set()
         self._work_ready.set()  # idle workers wake up, see _stopping and exit
         late = await self._tasks.drain(max(0.0, grace))
         if late:
@@ -90,6 +95,10 @@ class Workers:
 
     async def _next_job(self) -> Job | None:
         while not self._stopping:
+            if self._pace is not None and self._book.queued_count:
+                await self._paced(self._pace)
+                if self._stopping:
+                    break
             job = self._book.pop_next()
             if job is None:
                 self._work_ready.clear()
@@ -110,6 +119,17 @@ class Workers:
             self._book.mark_running(job, now)
             return job
         return None
+
+    async def _paced(self, pace: Callable[[], Awaitable[None]]) -> None:
+        """Wait for ``pace``, or less when the workers are stopped meanwhile (a provider's
+        pause may last a minute; a stop must not wait for it)."""
+        paced = asyncio.ensure_future(pace())
+        stopped = asyncio.ensure_future(self._stopped.wait())
+        try:
+            await asyncio.wait({paced, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            paced.cancel()
+            stopped.cancel()
 
     async def _execute(self, job: Job) -> None:
         """Run the job in a task of its own; come back when it ends or releases the worker."""

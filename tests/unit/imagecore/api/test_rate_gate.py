@@ -216,3 +216,30 @@ async def test_cancelled_attempt_releases_its_slot() -> None:
     assert gate.in_flight == 0
     async with asyncio.timeout(0.5), gate.slot():
         pass
+
+
+async def test_reserved_tokens_keep_the_rate_and_a_429_voids_them() -> None:
+    clock = FakeClock(100.0)
+    gate = RateGate(3, 1.0, clock=clock)
+    await gate.reserve()  # the one token there is, put aside
+    # The reserved token goes to the next attempt at once; the one after has none.
+    async with gate.slot():
+        pass
+    second = asyncio.ensure_future(_one_attempt(gate))
+    await settle()
+    assert not second.done()
+    clock.advance(1.0)  # its wait (1 s of real time) ends on a clock that has moved
+    await asyncio.wait_for(second, 2)
+    # A reservation made before a 429 is void: the pause holds for every attempt.
+    clock.advance(1.0)
+    await gate.reserve()
+    gate.throttled(10.0)
+    third = asyncio.ensure_future(_one_attempt(gate))
+    await settle()
+    assert not third.done()
+    third.cancel()
+
+
+async def _one_attempt(gate: RateGate) -> None:
+    async with gate.slot():
+        pass

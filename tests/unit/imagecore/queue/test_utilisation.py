@@ -11,6 +11,7 @@ import asyncio
 from imagecore.api.rate_gate import RateGate
 from imagecore.queue import FairScheduler, Ticket, TicketState
 from tests.support.clock import FakeClock
+from tests.support.waiting import until
 from tests.unit.imagecore.queue.helpers import far, settle
 
 
@@ -208,3 +209,52 @@ async def test_waiter_cancelled_after_the_handover_passes_the_slot_on() -> None:
     assert got == ["second"]
     assert gate.in_flight == 0
     assert gate.waiting == 0
+
+
+async def test_a_paced_worker_picks_when_the_gate_opens_so_a_later_arrival_is_weighed(
+    make_scheduler,
+) -> None:
+    # 5 attempts a second: the second slot's token comes 0.2 s after the first.
+    gate = RateGate(2, 5.0)
+    scheduler: FairScheduler = make_scheduler(workers=2, pace=gate.reserve)
+    started: list[str] = []
+    hold = asyncio.Event()
+
+    def image_job(name: str):
+        async def run() -> None:
+            async with gate.slot():
+                started.append(name)
+                await hold.wait()
+
+        return run
+
+    tickets = [
+        scheduler.submit(user_id=1, guild_id=1, run=image_job(f"A{n}"), deadline=far())
+        for n in range(1, 5)
+    ]
+    scheduler.start()
+    await asyncio.sleep(0.02)
+    assert started == ["A1"]  # the second worker waits for the gate, holding no job
+    tickets.append(scheduler.submit(user_id=2, guild_id=1, run=image_job("B1"), deadline=far()))
+    await until(lambda: len(started) == 2, 2, what="the second image starting")
+    # Without pacing the second worker would have taken A2 at once, before B1 came.
+    assert started == ["A1", "B1"]
+    assert scheduler.position(tickets[1]) == 1
+    hold.set()
+    await asyncio.wait_for(asyncio.gather(*(t.done for t in tickets)), 5)
+    assert sorted(started) == ["A1", "A2", "A3", "A4", "B1"]
+
+
+async def test_stopping_does_not_wait_for_a_paced_pick(make_scheduler) -> None:
+    gate = RateGate(1, 1.0)
+    gate.throttled(30.0)  # the provider asked for half a minute's pause
+    scheduler: FairScheduler = make_scheduler(workers=1, pace=gate.reserve)
+    ticket = scheduler.submit(user_id=1, guild_id=1, run=_nothing, deadline=far())
+    scheduler.start()
+    await settle()
+    dropped = await asyncio.wait_for(scheduler.shutdown(5.0), 1)
+    assert dropped == [ticket]
+
+
+async def _nothing() -> None:
+    return None
