@@ -216,6 +216,8 @@ class ImagineJob:
                 await self.fail(told)
             return
         delivered = await post_result(self, [(s.request, s.image) for s in made if s.image])
+        for slot in made:
+            slot.drop_bytes()
         if isinstance(delivered, PostFailed):
             self.record("failed", error_class=delivered.error_class)
             await self._remove_placeholder()

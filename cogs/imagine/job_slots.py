@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -35,6 +35,12 @@ class Slot:
     image: GeneratedImage | None = None
     failure: Failure | None = None
     attempts: tuple[AttemptRecord, ...] = ()
+
+    def drop_bytes(self) -> None:
+        """The image is posted (or can't be): keep what history needs, not its bytes. A
+        finished job may be referenced for a while yet (its ticket, its views)."""
+        if self.image is not None:
+            self.image = replace(self.image, data=b"")
 
     @property
     def settled(self) -> bool:
