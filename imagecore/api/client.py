@@ -47,6 +47,9 @@ log = logging.getLogger(__name__)
 MAX_ANSWER_BYTES = 64 * 1024 * 1024  # a b64 PNG of the largest size is far below this
 # Connecting is quick or broken; a dead host must not eat the attempt's whole timeout.
 CONNECT_TIMEOUT = 10.0
+# An answer carrying its image (b64_json, some MB) is parsed and decoded in a thread: on
+# the loop it would hold up the next job's request and every acknowledgement meanwhile.
+OFF_LOOP_BYTES = 256 * 1024
 REQUEST_ID_HEADERS = ("x-request-id", "x-dashscope-request-id", "request-id")
 
 
@@ -274,7 +277,11 @@ class ImageClient:
     async def _images_from(
         self, answer: _Answer, end: float, every: bool
     ) -> tuple[GeneratedImage, ...]:
-        parsed = self.style.parse_answer(answer.body, answer.request_id)
+        parse = self.style.parse_answer
+        if len(answer.body) > OFF_LOOP_BYTES:
+            parsed = await asyncio.to_thread(parse, answer.body, answer.request_id)
+        else:
+            parsed = parse(answer.body, answer.request_id)
         items = parsed.items if every else parsed.items[:1]
         # One after the other: each download has the call's remaining budget, and a
         # failure stops the rest (the answer as a whole failed).
@@ -284,7 +291,8 @@ class ImageClient:
         self, item: AnswerItem, request_id: str | None, end: float
     ) -> GeneratedImage:
         if item.b64_json is not None:
-            data, source = decode_b64(item.b64_json, self._max_image_bytes, request_id), "b64_json"
+            cap, source = self._max_image_bytes, "b64_json"
+            data = await asyncio.to_thread(decode_b64, item.b64_json, cap, request_id)
         elif item.url is not None:
             data, source = (
                 await download_image(
