@@ -2,20 +2,34 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import discord
 
 from imagecore.storage import AttemptRecord, ImageResult, JobRecord
 
 if TYPE_CHECKING:
-    import discord
-
     from imagecore.api.request import ImageRequest
 
-__all__ = ["job_record"]
+__all__ = ["Origin", "job_record"]
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Who asked, and where: what a request's records need of its interaction."""
+
+    user_id: int
+    guild_id: int | None
+    channel_id: int | None
+
+    @classmethod
+    def of(cls, interaction: discord.Interaction[Any]) -> Origin:
+        return cls(interaction.user.id, interaction.guild_id, interaction.channel_id)
 
 
 def job_record(
-    interaction: discord.Interaction,
+    interaction: discord.Interaction | Origin,
     request: ImageRequest,
     *,
     created_at: float,
@@ -32,10 +46,11 @@ def job_record(
 ) -> JobRecord:
     """``request`` is the first image's (its seed is the row's seed); ``results`` has each
     delivered image, in the message's order."""
+    origin = interaction if isinstance(interaction, Origin) else Origin.of(interaction)
     return JobRecord(
-        guild_id=interaction.guild_id,
-        channel_id=interaction.channel_id,
-        user_id=interaction.user.id,
+        guild_id=origin.guild_id,
+        channel_id=origin.channel_id,
+        user_id=origin.user_id,
         prompt=request.prompt,
         negative_prompt=request.negative_prompt,
         model=request.model,

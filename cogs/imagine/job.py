@@ -18,10 +18,10 @@ import discord
 
 from cogs.imagine.history import job_record
 from cogs.imagine.job_slots import Failure, JobFailed, Slot
-from cogs.imagine.job_status import render_generating, render_status
+from cogs.imagine.job_status import render_continues, render_generating, render_status
+from cogs.imagine.live_row import live_state
 from cogs.imagine.result_post import Delivered, PostFailed, post_result
 from cogs.imagine.words import PARTLY_FAILED
-from cogs.utils.replies import tell_privately
 from cogs.utils.sentences import DROPPED, EXPIRED, INTERRUPTED, UNEXPECTED, sentence_for
 from imagecore.api.errors import ImageAPIError
 from imagecore.background import BackgroundTasks
@@ -30,11 +30,14 @@ from imagecore.queue import Ticket, TicketState
 from imagecore.storage import ImageResult
 
 if TYPE_CHECKING:
+    from cogs.imagine.live_row import LiveRow
+    from cogs.imagine.response import JobResponse
     from imagecore.api.client import ImageClient
     from imagecore.api.request import ImageRequest
     from imagecore.policy.pending import Hold
     from imagecore.queue import FairScheduler
     from imagecore.storage.ledger import JobLedger
+    from imagecore.storage.live_jobs import LiveJobs
 
 __all__ = ["ImagineJob", "JobTools"]
 
@@ -53,24 +56,33 @@ class JobTools:
     ledger: JobLedger
     clock: Callable[[], float]  # wall clock, for history
     tasks: BackgroundTasks  # posting runs off the worker, so do status tickers
+    live_jobs: LiveJobs  # the jobs in flight, kept for the next start
 
 
 class ImagineJob:
     def __init__(
         self,
         tools: JobTools,
-        interaction: discord.Interaction,
+        response: JobResponse,
         requests: list[ImageRequest],
         *,
         key: str,
         deadline: float,
         hold: Hold,
+        live: LiveRow,
+        resumed: bool = False,
     ) -> None:
         self.tools = tools
         # Counts toward the member's limits until the request's end is recorded.
         self.hold = hold
-        self.interaction = interaction
+        self.response = response
         self.key = key
+        # Its row in the jobs in flight; ``resumed``: read back from it at start-up.
+        self.live = live
+        self.resumed = resumed
+        # Left queued (or to run once more) for the next start: the bot is stopping.
+        self.held = False
+        self._started = False  # its first image was started (its run counted)
         self.slots = [Slot(request) for request in requests]
         self.deadline = deadline
         self.submitted = time.monotonic()
@@ -98,8 +110,8 @@ class ImagineJob:
         try:
             for slot in self.slots:
                 slot.ticket = self.tools.scheduler.submit(
-                    user_id=self.interaction.user.id,
-                    guild_id=self.interaction.guild_id,
+                    user_id=self.response.user_id,
+                    guild_id=self.response.guild_id,
                     run=lambda slot=slot: self._run(slot),
                     deadline=self.deadline,
                     on_update=self.on_update,
@@ -108,13 +120,13 @@ class ImagineJob:
                 submitted.append(slot.ticket)
         except Exception:
             if submitted:
-                self.tools.scheduler.cancel(submitted[0].id, self.interaction.user.id)
+                self.tools.scheduler.cancel(submitted[0].id, self.response.user_id)
             raise
 
     def withdraw(self) -> None:
         """The acknowledgement failed: nobody can be shown anything."""
         if self.slots[0].ticket is not None:
-            self.tools.scheduler.cancel(self.ticket.id, self.interaction.user.id)
+            self.tools.scheduler.cancel(self.ticket.id, self.response.user_id)
         self.updates.close()
 
     # -- called by the scheduler ----------------------------------------------------------
@@ -122,6 +134,13 @@ class ImagineJob:
     async def _run(self, slot: Slot) -> None:
         # The provider is asked at once, while Discord's acknowledgement may still be on
         # its way; nothing touches the response before it is there.
+        if not self._started:
+            self._started = True
+            runs = self.live.start_run()
+            # A resumed job may have been run before: it is never started a third time.
+            if self.resumed and await runs is None and not self.live.failed:
+                self._settle(slot, Failure("dropped", "Restarted", INTERRUPTED))
+                raise JobFailed("run twice already")
         if self.generating_since is None:
             self.generating_since = time.monotonic()
             self._ticker = self.tools.tasks.spawn(self._tick(), name="status ticker")
@@ -137,8 +156,8 @@ class ImagineJob:
             slot.attempts = tuple(exc.attempts)
             log.warning(
                 "image for user %s in guild %s failed: %s",
-                self.interaction.user.id,
-                self.interaction.guild_id,
+                self.response.user_id,
+                self.response.guild_id,
                 exc.log_line(),
             )
             self._settle(slot, Failure("failed", type(exc).__name__, sentence_for(exc)))
@@ -160,6 +179,10 @@ class ImagineJob:
         match ticket.state:
             case TicketState.QUEUED:
                 await self.show_status()
+            case TicketState.DROPPED | TicketState.CANCELLED if self._may_hold(ticket):
+                # The bot is stopping: the job stays in the database for the next start.
+                self.held = True
+                self._settle(slot, Failure("held", None, None))
             case TicketState.CANCELLED if ticket.started_at is not None:
                 # Only shutdown cancels a job that already started (past its grace).
                 self._settle(slot, Failure("dropped", "Shutdown", INTERRUPTED))
@@ -169,6 +192,13 @@ class ImagineJob:
                 self._settle(slot, Failure("expired", "Expired", EXPIRED))
             case TicketState.DROPPED:
                 self._settle(slot, Failure("dropped", None, DROPPED))
+
+    def _may_hold(self, ticket: Ticket) -> bool:
+        """Only a stop drops a queued ticket or cancels a running one; a stored job with no
+        image made yet is then left for the next start, which runs it whole."""
+        if ticket.state is TicketState.CANCELLED and ticket.started_at is None:
+            return False  # the member cancelled it
+        return self.live.stored and not any(s.image is not None for s in self.slots)
 
     def _settle(self, slot: Slot, failure: Failure | None) -> None:
         if slot.settled and failure is not None:
@@ -204,6 +234,11 @@ class ImagineJob:
         if self.updates.finished:  # the acknowledgement failed: nobody can be shown it
             self.record("failed", error_class="NotAcknowledged")
             return
+        if self.held:
+            # Not an end: no history, no state change; the next start takes it up.
+            self.hold.release()
+            await self.updates.final(lambda: render_continues(self))
+            return
         made = [s for s in self.slots if s.image is not None]
         failures = [s.failure for s in self.slots if s.failure is not None]
         if not made:
@@ -215,19 +250,19 @@ class ImagineJob:
             else:
                 await self.fail(told)
             return
+        self.live.mark("delivering")
         delivered = await post_result(self, [(s.request, s.image) for s in made if s.image])
         for slot in made:
             slot.drop_bytes()
         if isinstance(delivered, PostFailed):
             self.record("failed", error_class=delivered.error_class)
             await self._remove_placeholder()
-            await tell_privately(self.interaction, delivered.sentence)
+            await self.response.tell(delivered.sentence)
             return
         self._record_delivered(delivered)
         told = [f for f in failures if f.sentence]
         if told:
-            await tell_privately(
-                self.interaction,
+            await self.response.tell(
                 PARTLY_FAILED.format(
                     failed=len(failures), count=len(self.slots), reason=told[0].sentence
                 ),
@@ -258,9 +293,10 @@ class ImagineJob:
             log.warning("job already recorded; not recording %s as well", status)
             return
         self.recorded = True
+        self.live.mark(live_state(status))
         self.tools.ledger.save(
             job_record(
-                self.interaction,
+                self.response.origin,
                 self.slots[0].request,
                 created_at=self.submitted_at,
                 finished_at=self.tools.clock(),
@@ -298,12 +334,12 @@ class ImagineJob:
 
         async def remove_and_tell() -> None:
             await self._remove_placeholder()
-            await tell_privately(self.interaction, sentence)
+            await self.response.tell(sentence)
 
         await self.updates.final(remove_and_tell)
 
     async def _remove_placeholder(self) -> None:
         try:
-            await self.interaction.delete_original_response()
+            await self.response.delete()
         except (discord.HTTPException, OSError, aiohttp.ClientError, TimeoutError) as exc:
             log.debug("could not delete the placeholder: %s", exc)

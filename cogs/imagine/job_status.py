@@ -9,13 +9,13 @@ from typing import TYPE_CHECKING
 
 from cogs.imagine.cancel_button import cancel_view
 from cogs.imagine.words import READY_SO_FAR
-from cogs.utils.replies import NO_MENTIONS
+from cogs.utils.sentences import CONTINUES_AFTER_RESTART
 from imagecore.queue import TicketState
 
 if TYPE_CHECKING:
     from cogs.imagine.job import ImagineJob
 
-__all__ = ["render_generating", "render_status"]
+__all__ = ["render_continues", "render_generating", "render_status"]
 
 
 async def render_status(job: ImagineJob) -> None:
@@ -28,10 +28,9 @@ async def render_status(job: ImagineJob) -> None:
     if not positions:  # started (or gone) since this edit was planned
         return
     wait = scheduler.estimate_wait(queued[0])
-    await job.interaction.edit_original_response(
+    await job.response.edit(
         content=f"Queued — #{min(positions)}, about {_duration(wait)}",
         view=cancel_view(job.key),
-        allowed_mentions=NO_MENTIONS,
     )
 
 
@@ -44,9 +43,12 @@ async def render_generating(job: ImagineJob) -> None:
     else:
         ready = sum(1 for s in job.slots if s.image is not None)
         content = READY_SO_FAR.format(ready=ready, count=len(job.slots), seconds=f"{seconds:.0f}")
-    await job.interaction.edit_original_response(
-        content=content, view=None, allowed_mentions=NO_MENTIONS
-    )
+    await job.response.edit(content=content, view=None)
+
+
+async def render_continues(job: ImagineJob) -> None:
+    """The bot is stopping and the job waits for the next start; Cancel still works then."""
+    await job.response.edit(content=CONTINUES_AFTER_RESTART, view=cancel_view(job.key))
 
 
 def _duration(seconds: float) -> str:

@@ -16,7 +16,6 @@ import discord
 
 from cogs.imagine.embed import differing_revision, result_embed
 from cogs.imagine.result_buttons import result_view
-from cogs.utils.replies import NO_MENTIONS
 from cogs.utils.sentences import UNEXPECTED, UPLOAD_FAILED, UPLOAD_REFUSED
 from imagecore.delivery.upload_fit import FittedImage, fit_for_upload
 
@@ -52,8 +51,8 @@ def filenames(fitted: Sequence[FittedImage]) -> list[str]:
 
 
 async def post_result(job: ImagineJob, made: Sequence[Made]) -> Delivered | PostFailed:
-    interaction = job.interaction
-    limit = interaction.filesize_limit
+    response = job.response
+    limit = response.filesize_limit
     fitted: list[FittedImage] = []
     for _, image in made:
         try:
@@ -66,7 +65,7 @@ async def post_result(job: ImagineJob, made: Sequence[Made]) -> Delivered | Post
     embed = result_embed(
         first_request,
         first_image,
-        requester=interaction.user.display_name,
+        requester=await response.requester(),
         seconds=time.monotonic() - job.submitted,
         note=next((f.note for f in fitted if f.note), None),
         filename=names[0],
@@ -80,14 +79,13 @@ async def post_result(job: ImagineJob, made: Sequence[Made]) -> Delivered | Post
     posted: list[int] = []
 
     async def post() -> None:
-        message = await interaction.edit_original_response(
+        message_id = await response.edit(
             content=None,
             embed=embed,
             attachments=[discord.File(b, filename=n) for b, n in zip(buffers, names, strict=True)],
             view=view,
-            allowed_mentions=NO_MENTIONS,
         )
-        posted.append(message.id)
+        posted.append(message_id)
 
     try:
         await job.updates.final(post)
