@@ -250,10 +250,10 @@ class ImageBot(commands.Bot):
 
     async def _close_once(self) -> None:
         if not self.scheduler.is_shutting_down:
-            # Running images get a grace period; queued members are told while Discord
-            # can still be reached.
-            dropped = await self.scheduler.shutdown(SHUTDOWN_GRACE)
-            log.info("stopped the queue; %d waiting request(s) were told", len(dropped))
+            # Running images get a grace period; queued jobs stay in the database for the
+            # next start (their status says so while Discord can still be reached).
+            queued = await self.scheduler.shutdown(SHUTDOWN_GRACE)
+            log.info("stopped the queue; %d queued image(s) wait for the next start", len(queued))
         # Unloads the cogs first, so their work ends before the HTTP session goes away.
         await super().close()
         await self._resources.aclose()

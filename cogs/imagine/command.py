@@ -24,6 +24,7 @@ from cogs.imagine.options import build_edit_command, build_imagine_command
 from cogs.imagine.planned import Build, Planned
 from cogs.imagine.queueing import Queueing
 from cogs.imagine.result_buttons import RESULT_BUTTONS
+from cogs.imagine.resume import resume_jobs
 from cogs.imagine.words import QUEUE_FULL_REQUESTS, TOO_MANY_IMAGES
 from cogs.utils.mod_log import post_mod_log
 from cogs.utils.replies import tell_privately
@@ -73,6 +74,7 @@ class ImagineCog(commands.Cog):
             ledger=bot.ledger,
             clock=bot.clock,
             tasks=self.tasks,
+            live_jobs=bot.storage.live_jobs,
         )
         self.queueing = Queueing(
             tools=self.tools,
@@ -96,13 +98,20 @@ class ImagineCog(commands.Cog):
         self.bot.tree.add_command(self.command)
         self.bot.tree.add_command(self.edit_command)
         self.bot.add_dynamic_items(CancelButton, *RESULT_BUTTONS)
+        # The HTTP session is open (setup_hook runs after the login): a resumed job talks
+        # through the interaction webhook and needs no gateway.
+        self.tasks.spawn(resume_jobs(self.bot, self.tools, self.pending), name="resuming jobs")
 
     async def cog_unload(self) -> None:
         self.bot.tree.remove_command(self.command.name)
         self.bot.tree.remove_command(self.edit_command.name)
         self.bot.remove_dynamic_items(CancelButton, *RESULT_BUTTONS)
-        # Images already made are posted before the HTTP session closes.
-        await self.tasks.drain(DELIVERY_DRAIN)
+        # Images already made are posted before the HTTP session closes, and the jobs'
+        # last writes (started by those posts) land before the database closes.
+        loop = asyncio.get_running_loop()
+        until = loop.time() + DELIVERY_DRAIN
+        while self.tasks and (left := until - loop.time()) > 0:
+            await self.tasks.drain(left)
 
     async def imagine(
         self, interaction: discord.Interaction[ImageBot], options: ImagineOptions

@@ -19,10 +19,13 @@ import discord
 
 from cogs.imagine.history import job_record
 from cogs.imagine.job import ImagineJob, JobTools
+from cogs.imagine.live_row import LiveRow
+from cogs.imagine.response import InteractionResponse
 from cogs.utils.replies import tell_privately
 from cogs.utils.sentences import RESTARTING, UNEXPECTED, queue_full
 from imagecore.policy.seeds import new_job_key, with_seeds
 from imagecore.queue import QueueFull, ShuttingDown
+from imagecore.storage.live_jobs import TOKEN_SECONDS, InteractionToken, LiveJob
 
 if TYPE_CHECKING:
     from bot import ImageBot
@@ -75,6 +78,7 @@ class Queueing:
         if not acknowledged:
             job.withdraw()
             return
+        self._store(job, interaction)
         await asyncio.sleep(SETTLE)
         await job.show_queued()
 
@@ -129,6 +133,7 @@ class Queueing:
             hold.release()
             await withdraw_placeholder(interaction, _not_queued(exc))
             return
+        self._store(job, interaction)
         await asyncio.sleep(SETTLE)
         await job.show_queued()
 
@@ -139,14 +144,40 @@ class Queueing:
         count: int,
         hold: Hold,
     ) -> ImagineJob:
+        key = new_job_key()
         return ImagineJob(
             self.tools,
-            interaction,
+            InteractionResponse(interaction),
             with_seeds(request, count),
-            key=new_job_key(),
+            key=key,
             deadline=deadline_for(interaction),
             hold=hold,
+            live=LiveRow(self.tools.live_jobs, self.tools.tasks, key),
         )
+
+    def _store(self, job: ImagineJob, interaction: discord.Interaction[ImageBot]) -> None:
+        """The acknowledged job into the jobs in flight, in the background: everything
+        another process needs to finish it. Nothing here may fail the member's request."""
+        try:
+            stored = LiveJob(
+                job_key=job.key,
+                user_id=interaction.user.id,
+                guild_id=interaction.guild_id,
+                channel_id=interaction.channel_id,
+                application_id=interaction.application_id,
+                token=InteractionToken(interaction.token),
+                token_deadline=interaction.created_at.timestamp() + TOKEN_SECONDS,
+                accepted_at=self.tools.clock(),
+                requests=tuple(slot.request for slot in job.slots),
+                user_locale=str(interaction.locale),
+                guild_locale=None
+                if interaction.guild_locale is None
+                else str(interaction.guild_locale),
+            )
+        except ValueError as exc:
+            log.error("job %s can't be kept for a restart: %s", job.key, exc)
+            return
+        job.live.accept(stored)
 
     async def _acknowledge(self, interaction: discord.Interaction[ImageBot]) -> bool:
         """Defer publicly; False when Discord refused it (nobody can be shown anything)."""

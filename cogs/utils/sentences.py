@@ -125,6 +125,7 @@ DROPPED = N_(
     "The bot is restarting, so your image was not started. Nothing was charged. "
     "Please ask again in a minute."
 )
+CONTINUES_AFTER_RESTART = N_("The bot is restarting — your image will continue.")
 INTERRUPTED = N_(
     "The bot had to restart before your image was finished. Please ask again in a minute."
 )
