@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bot import ImageBot
-from cogs.utils.sentences import DROPPED, EXPIRED, sentence_for
+from cogs.utils.sentences import CONTINUES_AFTER_RESTART, EXPIRED, sentence_for
 from config import load_settings
 from imagecore.api.errors import (
     AuthFailed,
@@ -414,18 +414,27 @@ async def test_a_member_over_the_pending_limit_is_told_at_once_and_nothing_is_qu
     assert h.api.generation_calls == 2
 
 
-async def test_a_button_from_before_a_restart_gets_a_plain_answer(h):
+async def test_a_queued_job_continues_after_a_restart_and_its_old_button_answers_plainly(h):
     _, second = await queued_behind_another(h, latency=1.0)
     message = original(second)
     (custom_id,) = message.custom_ids
     await h.restart_bot()
     await outcome(second, within=15)
-    # The queued member was told the bot restarted, and nothing public was left behind.
-    assert private_text(second) == DROPPED
-    message.deleted = False  # a client that has not refreshed still shows the button
+    # The queued job waited for the next start, said so, and was posted by it.
+    assert posted_image(second), second.describe()
+    said = [revision.content for revision in message.history] + [message.content]
+    assert CONTINUES_AFTER_RESTART in said
+    assert not [m for m in second.messages if m.ephemeral]
+    # A client that has not refreshed still shows the Cancel button: a plain answer.
+    message.components = [
+        {
+            "type": 1,
+            "components": [{"type": 2, "style": 2, "label": "Cancel", "custom_id": custom_id}],
+        }
+    ]
     click = await h.discord.click(message, custom_id, h.alice)
     await click.wait_done()
-    assert click.ephemeral and "no longer exists" in click.original.content
+    assert click.ephemeral and "already finished" in click.original.content
 
 
 async def test_imagine_queue_shows_your_jobs(h):

@@ -76,6 +76,11 @@ class BotProcess:
         assert self.process
         self.process.send_signal(signal.SIGTERM)
 
+    def kill(self) -> None:
+        """SIGKILL: the process ends on the spot, with nothing cleaned up."""
+        assert self.process
+        self.process.kill()
+
     async def wait(self, limit: float = 60) -> int:
         assert self.process
         code = await asyncio.wait_for(self.process.wait(), limit)
