@@ -57,6 +57,8 @@ class MaintenanceCog(commands.Cog):
         days = self.bot.config.history_days
         try:
             deleted = await self.bot.storage.purge_history(self.bot.clock() - days * DAY_SECONDS)
+            # Ended jobs in flight: their history row has everything; a day is plenty.
+            ended = await self.bot.storage.live_jobs.purge(self.bot.clock() - DAY_SECONDS)
         except StorageUnavailable as exc:
             log.warning("history purge postponed: %s", exc)
             return
@@ -66,6 +68,8 @@ class MaintenanceCog(commands.Cog):
         self._last_purge = time.monotonic()
         if deleted:
             log.info("purged %d history rows older than %d days", deleted, days)
+        if ended:
+            log.info("purged %d ended jobs' resume rows", ended)
 
 
 async def setup(bot: ImageBot) -> None:

@@ -23,6 +23,7 @@ from tests.support.discord_standin import (
 from tests.support.postgres_proxy import POSTGRES_URL, postgres_behind_proxy
 from tests.support.tcp_proxy import TCPProxy
 from tests.support.waiting import until
+from tests.unit.imagecore.storage.test_live_jobs import live
 
 MANAGE_GUILD = permissions.MANAGE_GUILD
 
@@ -454,3 +455,24 @@ async def test_history_older_than_history_days_is_purged(tmp_path):
         await until(purged, what="the start-up purge")
         jobs = await bot.storage.recent_jobs(user_id=idle.alice.user.id)
         assert [job.created_at > old for job in jobs] == [True]
+
+
+async def test_ended_jobs_resume_rows_are_purged_after_a_day(tmp_path):
+    async with harness(tmp_path, start=False) as idle:
+        two_days_ago = time.time() - 2 * 86400
+        storage = await Storage.open(f"sqlite:///{tmp_path / 'bot.db'}", clock=lambda: two_days_ago)
+        for key in ("00000000000000a1", "00000000000000a2", "00000000000000a3"):
+            await storage.live_jobs.accept(live(key))
+            await storage.live_jobs.mark_state(key, "done")
+        await storage.close()
+        await idle.start_bot()
+        bot = idle.bot
+        assert bot is not None
+
+        async def purged() -> bool:
+            return await bot.storage.live_jobs.find("00000000000000a1") is None
+
+        await until(purged, what="the start-up purge")
+        # The newest stays, so the fair order never hands its number out again.
+        assert await bot.storage.live_jobs.find("00000000000000a2") is None
+        assert await bot.storage.live_jobs.find("00000000000000a3") is not None
