@@ -18,19 +18,14 @@ from cogs.imagine.words import QUEUE_FULL_REQUESTS
 from cogs.utils.sentences import sentence_for
 from config import ConfigError, load_settings
 from imagecore.api.errors import StyleUnsupported
+from tests.e2e.conftest import assert_discord_understood
 from tests.support.api_standin import APIStandIn, make_png
 from tests.support.api_style_shapes import input_images
 from tests.support.bot_harness import BOT_TOKEN, Harness, harness
-from tests.support.discord_standin import DiscordSpec, InteractionRecord, StoredMessage
-from tests.support.discord_standin.spec import VENDORED_SPEC
+from tests.support.discord_standin import InteractionRecord, StoredMessage
 
 DEFERRED_CHANNEL_MESSAGE = 5
 OPTION_ATTACHMENT = 11
-
-
-@pytest.fixture(scope="session")
-def discord_spec() -> DiscordSpec:
-    return DiscordSpec.load(VENDORED_SPEC)
 
 
 @pytest.fixture
@@ -38,10 +33,7 @@ async def h(tmp_path, discord_spec) -> AsyncIterator[Harness]:
     async with harness(tmp_path) as running:
         yield running
         discord_api, api = running.discord, running.api
-    assert discord_api.unknown_routes == []
-    assert discord_api.internal_errors == []
-    accepted = [r for r in discord_api.requests if r.status is not None and r.status < 300]
-    assert [str(p) for p in discord_spec.check_all(accepted)] == []
+    assert_discord_understood(discord_api, discord_spec)
     assert api.invalid_bodies == []
 
 

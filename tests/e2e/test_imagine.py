@@ -23,20 +23,15 @@ from imagecore.api.errors import (
     Throttled,
 )
 from runtime.entry import run_bot
+from tests.e2e.conftest import assert_discord_understood
 from tests.support.api_standin import Reply, make_png
 from tests.support.bot_harness import Harness, harness
-from tests.support.discord_standin import DiscordSpec, StoredMessage, permissions
-from tests.support.discord_standin.spec import VENDORED_SPEC
+from tests.support.discord_standin import StoredMessage, permissions
 from tests.support.waiting import until
 
 DEFERRED_CHANNEL_MESSAGE = 5
 PRIVILEGED_INTENTS = (1 << 1) | (1 << 8) | (1 << 15)  # members, presences, message content
 NO_MENTIONS = {"parse": []}
-
-
-@pytest.fixture(scope="session")
-def discord_spec() -> DiscordSpec:
-    return DiscordSpec.load(VENDORED_SPEC)
 
 
 @pytest.fixture
@@ -45,10 +40,7 @@ async def h(tmp_path, discord_spec) -> AsyncIterator[Harness]:
         yield running
         discord_api = running.discord
     # Whatever the bot sent, Discord would have understood.
-    assert discord_api.unknown_routes == []
-    assert discord_api.internal_errors == []
-    accepted = [r for r in discord_api.requests if r.status is not None and r.status < 300]
-    assert [str(p) for p in discord_spec.check_all(accepted)] == []
+    assert_discord_understood(discord_api, discord_spec)
 
 
 def posted_image(record) -> bool:

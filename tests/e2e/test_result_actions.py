@@ -18,20 +18,15 @@ from cogs.imagine.words import (
 )
 from cogs.utils.sentences import SETTINGS_UNAVAILABLE
 from imagecore.policy.admission import utc_day
+from tests.e2e.conftest import assert_discord_understood
 from tests.support.api_standin import Reply, make_png
 from tests.support.bot_harness import Harness, harness
-from tests.support.discord_standin import DiscordSpec, InteractionRecord, StoredMessage
+from tests.support.discord_standin import InteractionRecord, StoredMessage
 from tests.support.discord_standin import permissions as perms
-from tests.support.discord_standin.spec import VENDORED_SPEC
 from tests.support.postgres_proxy import POSTGRES_URL, postgres_behind_proxy
 
 DEFERRED_CHANNEL_MESSAGE = 5
 MODAL = 9
-
-
-@pytest.fixture(scope="session")
-def discord_spec() -> DiscordSpec:
-    return DiscordSpec.load(VENDORED_SPEC)
 
 
 @pytest.fixture
@@ -39,10 +34,7 @@ async def h(tmp_path, discord_spec) -> AsyncIterator[Harness]:
     async with harness(tmp_path) as running:
         yield running
         discord_api = running.discord
-    assert discord_api.unknown_routes == []
-    assert discord_api.internal_errors == []
-    accepted = [r for r in discord_api.requests if r.status is not None and r.status < 300]
-    assert [str(p) for p in discord_spec.check_all(accepted)] == []
+    assert_discord_understood(discord_api, discord_spec)
 
 
 def posted_image(record: InteractionRecord) -> bool:
