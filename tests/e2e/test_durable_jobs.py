@@ -185,38 +185,6 @@ async def test_sigterm_keeps_the_queue_and_the_next_start_delivers_it(tmp_path):
     assert any("resumed 2 job(s)" in line for line in second.log_lines), second.log_lines
 
 
-async def test_cancel_pressed_after_a_restart_cancels_the_resumed_job(tmp_path):
-    async with (
-        APIStandIn(latency=LATENCY) as api,
-        DiscordStandIn(token=BOT_TOKEN) as discord_api,
-    ):
-        scene = Scene(discord_api, api, tmp_path)
-        first = scene.bot()
-        await first.start()
-        _, (ahead, behind) = await scene.one_running_two_queued()
-        await first.stop()
-        message = behind.original
-        assert message is not None
-        (custom_id,) = message.custom_ids
-
-        second = scene.bot()
-        await second.start()
-        # The job ahead runs first; the one behind waits in the queue again.
-        await until(lambda: api.generation_calls == 2, what="the job ahead at the API")
-        click = await discord_api.click(message, custom_id, scene.members[2])
-        await click.wait_done()
-        await ahead.wait_for(posted, timeout=30)
-        await behind.wait_for(lambda r: r.original is not None and r.original.deleted)
-        await until(lambda: all_ended(tmp_path), what="every job ended")
-        stored = await stored_jobs(tmp_path)
-        await second.stop()
-
-    assert click.ephemeral and click.original is not None
-    assert click.original.content.startswith("Cancelled"), click.original.content
-    assert prompts_asked(api) == {"running": 1, "queued 1": 1}
-    assert [j.state for j in stored] == ["done", "done", "cancelled"]
-
-
 async def test_a_job_whose_token_ran_out_while_the_bot_was_down_is_not_sent(tmp_path):
     async with (
         APIStandIn(latency=LATENCY) as api,
