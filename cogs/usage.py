@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 import discord
@@ -10,7 +11,9 @@ from discord import app_commands
 from discord.ext import commands
 
 from cogs.utils.replies import tell_privately
+from cogs.utils.voices import private_language
 from imagecore.delivery.text_limits import one_line
+from imagecore.i18n import N_, NP_, Message
 from imagecore.policy.admission import next_reset, utc_day
 from imagecore.policy.limits import effective_limits
 
@@ -22,13 +25,26 @@ __all__ = ["UsageCog", "setup"]
 log = logging.getLogger(__name__)
 
 STATUS_WORDS = {
-    "delivered": "✅",
-    "failed": "⚠️ failed",
-    "cancelled": "✖️ cancelled",
-    "expired": "⌛ expired",
-    "dropped": "↩️ not started (restart)",
-    "refused": "🚫 refused",
+    "delivered": N_("✅ delivered"),
+    "failed": N_("⚠️ failed"),
+    "cancelled": N_("✖️ cancelled"),
+    "expired": N_("⌛ expired"),
+    "dropped": N_("↩️ not started (restart)"),
+    "refused": N_("🚫 refused"),
 }
+QUOTA_EXEMPT = N_(
+    "You've had {used} images today; your role exempts you from the per-member limits."
+)
+QUOTA_UNLIMITED = N_("You've had {used} images today; there is no daily limit for members.")
+QUOTA_LEFT = N_("You have **{left}** of {limit} images left today.")
+QUOTA_SERVER_LEFT = N_("The server has {left} of {limit} left today.")
+# Translators: {reset_time} is 00:00 UTC in the reader's way of writing times.
+QUOTA_RESET = N_("Counts reset at {reset_time} UTC (in {wait}). Only delivered images count.")
+NO_HISTORY = N_("You have no image history here.")
+FORGOTTEN = NP_(
+    "Deleted {count} entry of your image history.",
+    "Deleted {count} entries of your image history.",
+)
 
 
 class UsageCog(commands.Cog):
@@ -52,47 +68,47 @@ class UsageCog(commands.Cog):
         usage = await self.bot.ledger.usage(
             user_id=interaction.user.id, guild_id=guild_id, day=utc_day(now)
         )
-        lines = []
+        lines: list[Message] = []
         if limits.exempt:
-            lines.append(
-                f"You've had {usage.user_today} images today; "
-                "your role exempts you from the per-member limits."
-            )
+            lines.append(Message(QUOTA_EXEMPT, {"used": usage.user_today}))
         elif limits.user_daily_images is None:
-            lines.append(
-                f"You've had {usage.user_today} images today; there is no daily limit for members."
-            )
+            lines.append(Message(QUOTA_UNLIMITED, {"used": usage.user_today}))
         else:
             left = max(0, limits.user_daily_images - usage.user_today)
-            lines.append(f"You have **{left}** of {limits.user_daily_images} images left today.")
+            lines.append(Message(QUOTA_LEFT, {"left": left, "limit": limits.user_daily_images}))
         if guild_id and limits.guild_daily_images is not None:
             left = max(0, limits.guild_daily_images - usage.guild_today)
-            lines.append(f"The server has {left} of {limits.guild_daily_images} left today.")
-        minutes = round((next_reset(now) - now) / 60)
-        lines.append(
-            f"Counts reset at 00:00 UTC (in {minutes // 60} h {minutes % 60} min). Only delivered images count."
-        )
-        await tell_privately(interaction, "\n".join(lines))
+            server_left = {"left": left, "limit": limits.guild_daily_images}
+            lines.append(Message(QUOTA_SERVER_LEFT, server_left))
+        reset = next_reset(now)
+        when = {
+            "reset_time": datetime.fromtimestamp(reset, UTC),
+            "wait": timedelta(seconds=reset - now),
+        }
+        lines.append(Message(QUOTA_RESET, when))
+        await tell_privately(interaction, lines)
 
     @history.command(name="show", description="Your last 10 requests")
     async def history_show(self, interaction: discord.Interaction[ImageBot]) -> None:
         jobs = await self.bot.storage.recent_jobs(user_id=interaction.user.id, limit=10)
         if not jobs:
-            await tell_privately(interaction, "You have no image history here.")
+            await tell_privately(interaction, NO_HISTORY)
             return
+        say = private_language(interaction).say
         lines = [
-            f"<t:{int(job.created_at)}:R> {STATUS_WORDS.get(job.status, job.status)} "
+            # A layout, not a sentence: only the status word is translated.
+            f"<t:{int(job.created_at)}:R> {say(STATUS_WORDS.get(job.status, job.status))} "
             f"`{job.size}` {one_line(job.prompt, 120)}"
             for job in jobs
         ]
-        await tell_privately(interaction, "\n".join(lines))
+        await tell_privately(interaction, lines)
 
     @history.command(
         name="forget", description="Delete your image history (your daily counts stay)"
     )
     async def history_forget(self, interaction: discord.Interaction[ImageBot]) -> None:
         deleted = await self.bot.storage.forget_user(interaction.user.id)
-        await tell_privately(interaction, f"Deleted {deleted} entries of your image history.")
+        await tell_privately(interaction, Message(FORGOTTEN, {"count": deleted}, count=deleted))
 
 
 async def setup(bot: ImageBot) -> None:

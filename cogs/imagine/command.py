@@ -32,11 +32,13 @@ from cogs.utils.sentences import (
     NO_PERMISSION,
     RESTARTING,
     SETTINGS_UNAVAILABLE,
-    refusal_sentence,
+    refusal_message,
 )
+from cogs.utils.voices import Voices, public_language
 from imagecore.api.request import ImageRequest
 from imagecore.background import BackgroundTasks
 from imagecore.delivery.text_limits import one_line
+from imagecore.i18n import N_, Message, SayableError
 from imagecore.policy.admission import Admission, Refusal, RequestContext, decide, utc_day
 from imagecore.policy.guild_settings import GuildSettings
 from imagecore.policy.limits import EffectiveLimits, effective_limits
@@ -58,6 +60,8 @@ STORAGE_BUDGET = 1.5
 DELIVERY_DRAIN = 15.0
 PERMISSION_NAMES = {"attach_files": "Attach Files", "embed_links": "Embed Links"}
 NO_COUNTS = Usage(user_today=0, guild_today=0)
+# Translators: for the moderators' log channel; {kind} and {detail} stay as the bot names them.
+LOGGED = N_("🚫 Refused /imagine from <@{user_id}> in <#{channel_id}> ({kind}: {detail}): {prompt}")
 
 
 class ImagineCog(commands.Cog):
@@ -116,9 +120,11 @@ class ImagineCog(commands.Cog):
     async def imagine(
         self, interaction: discord.Interaction[ImageBot], options: ImagineOptions
     ) -> None:
-        async def build(server: GuildSettings) -> Planned | str:
+        async def build(server: GuildSettings) -> Planned | str | Message:
             try:
                 request = self.bot.defaults.resolve(server, options)
+            except SayableError as exc:
+                return exc.message
             except ValueError as exc:
                 sentence = str(exc)
                 return (
@@ -151,7 +157,7 @@ class ImagineCog(commands.Cog):
             log.warning("settings unavailable for /imagine: %s", exc or "timed out")
             await tell_privately(interaction, SETTINGS_UNAVAILABLE)
             return
-        if isinstance(planned, str):
+        if not isinstance(planned, Planned):
             await tell_privately(interaction, planned)
             return
         request = planned.request
@@ -191,14 +197,15 @@ class ImagineCog(commands.Cog):
         # The pending limit counts requests, whatever their number of images (README).
         if self.pending.requests_of(user_id) >= limits.max_pending_per_user:
             limit = limits.max_pending_per_user
-            await tell_privately(interaction, QUEUE_FULL_REQUESTS.format(limit=limit))
+            await tell_privately(interaction, Message(QUEUE_FULL_REQUESTS, {"limit": limit}))
             return
+        voices = Voices.of(interaction, getattr(server, "language", None))
         if planned.then is not None:
             await self.queueing.enqueue_after(
-                interaction, request, count, now=now, then=planned.then
+                interaction, request, count, now=now, then=planned.then, voices=voices
             )
             return
-        await self.queueing.enqueue(interaction, request, count, now=now)
+        await self.queueing.enqueue(interaction, request, count, now=now, voices=voices)
 
     async def prepare(
         self, interaction: discord.Interaction[ImageBot], limits: EffectiveLimits, now: float
@@ -225,9 +232,9 @@ class ImagineCog(commands.Cog):
         count: int = 1,
     ) -> None:
         if refused.left:
-            sentence = TOO_MANY_IMAGES.format(asked=count, left=refused.left)
+            sentence = Message(TOO_MANY_IMAGES, {"asked": count, "left": refused.left})
         else:
-            sentence = refusal_sentence(refused.kind, refused.detail, refused.retry_at, now)
+            sentence = refusal_message(refused.kind, refused.detail, refused.retry_at, now)
         await tell_privately(interaction, sentence)
         self.bot.ledger.save(
             job_record(
@@ -239,14 +246,19 @@ class ImagineCog(commands.Cog):
                 error_class=refused.kind,
             )
         )
-        await post_mod_log(
-            self.bot,
-            server.log_channel_id,
-            f"🚫 Refused /imagine from <@{interaction.user.id}> in <#{interaction.channel_id}> "
-            f"({refused.kind}: {refused.detail}): {one_line(request.prompt, 300)}",
-        )
+        logged = {
+            "user_id": interaction.user.id,
+            "channel_id": interaction.channel_id or 0,
+            "kind": refused.kind,
+            "detail": refused.detail,
+            "prompt": one_line(request.prompt, 300),
+        }
+        language = public_language(interaction, getattr(server, "language", None))
+        await post_mod_log(self.bot, server.log_channel_id, language.say(Message(LOGGED, logged)))
 
-    def unavailable_reason(self, interaction: discord.Interaction[ImageBot]) -> str | None:
+    def unavailable_reason(
+        self, interaction: discord.Interaction[ImageBot]
+    ) -> str | Message | None:
         """Why nothing can be taken here right now, whoever asks."""
         missing = [
             name
@@ -254,7 +266,7 @@ class ImagineCog(commands.Cog):
             if not getattr(interaction.app_permissions, perm)
         ]
         if missing:
-            return NO_PERMISSION.format(missing=" and ".join(missing))
+            return Message(NO_PERMISSION, {"missing": " and ".join(missing)})
         if self.bot.scheduler.is_shutting_down:
             return RESTARTING
         return None

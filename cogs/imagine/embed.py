@@ -1,4 +1,5 @@
-"""The public result card of /imagine, inside Discord's embed limits."""
+"""The public result card of /imagine, inside Discord's embed limits, in the server's
+language (labels only: prompts and model names are never translated)."""
 
 from __future__ import annotations
 
@@ -8,13 +9,26 @@ from typing import TYPE_CHECKING
 import discord
 
 from cogs.imagine.edit_words import EDITED_FROM_MANY, EDITED_FROM_ONE, FIELD_EDITED_FROM
-from cogs.imagine.words import FIELD_SEEDS
+from cogs.imagine.words import (
+    FIELD_MODEL,
+    FIELD_NEGATIVE,
+    FIELD_NOTE,
+    FIELD_REVISED,
+    FIELD_SEED,
+    FIELD_SEEDS,
+    FIELD_SIZE,
+    FIELD_TIME,
+    REQUESTED_BY,
+    SECONDS_TAKEN,
+)
 from imagecore.delivery.text_limits import clip, one_line
+from imagecore.i18n import Message
 from imagecore.policy.sizes import size_label
 
 if TYPE_CHECKING:
     from imagecore.api.client import GeneratedImage
     from imagecore.api.request import ImageRequest
+    from imagecore.i18n import Language
 
 __all__ = ["differing_revision", "result_embed"]
 
@@ -34,14 +48,16 @@ def result_embed(
     request: ImageRequest,
     image: GeneratedImage,
     *,
+    language: Language,
     requester: str,
     seconds: float,
-    note: str | None,
+    note: Message | None,
     filename: str,
     seeds: Sequence[int | None] = (),
 ) -> discord.Embed:
     """``image`` is the first of the set; ``seeds`` lists every image's when there are
     several (the request's own seed is shown otherwise)."""
+    say = language.say
     embed = discord.Embed(
         title=one_line(request.prompt, 256),
         description=clip(request.prompt, 4096),
@@ -49,26 +65,30 @@ def result_embed(
     )
     revised = differing_revision(request.prompt, image.revised_prompt)
     if revised is not None:
-        embed.add_field(name="Revised prompt", value=clip(revised, 1024), inline=False)
+        embed.add_field(name=say(FIELD_REVISED), value=clip(revised, 1024), inline=False)
     if request.negative_prompt:
         embed.add_field(
-            name="Negative prompt", value=clip(request.negative_prompt, 1024), inline=False
+            name=say(FIELD_NEGATIVE), value=clip(request.negative_prompt, 1024), inline=False
         )
     if request.images:  # an edit: the model's input is the member's picture(s)
         count = len(request.images)
-        shown = EDITED_FROM_ONE if count == 1 else EDITED_FROM_MANY.format(count=count)
-        embed.add_field(name=FIELD_EDITED_FROM, value=shown, inline=False)
-    embed.add_field(name="Size", value=size_label(request.size), inline=True)
+        shown = (
+            say(EDITED_FROM_ONE) if count == 1 else say(Message(EDITED_FROM_MANY, {"count": count}))
+        )
+        embed.add_field(name=say(FIELD_EDITED_FROM), value=shown, inline=False)
+    embed.add_field(name=say(FIELD_SIZE), value=size_label(request.size), inline=True)
     if len(seeds) > 1:
         # At most 10 seeds of 10 digits: far under a field's 1024 characters.
         shown = ", ".join("?" if seed is None else str(seed) for seed in seeds)
-        embed.add_field(name=FIELD_SEEDS, value=shown, inline=True)
+        embed.add_field(name=say(FIELD_SEEDS), value=shown, inline=True)
     elif request.seed is not None:
-        embed.add_field(name="Seed", value=str(request.seed), inline=True)
-    embed.add_field(name="Model", value=clip(request.model, 1024), inline=True)
-    embed.add_field(name="Time", value=f"{seconds:.1f} s", inline=True)
+        embed.add_field(name=say(FIELD_SEED), value=str(request.seed), inline=True)
+    embed.add_field(name=say(FIELD_MODEL), value=clip(request.model, 1024), inline=True)
+    taken = say(Message(SECONDS_TAKEN, {"seconds": round(seconds, 1)}))
+    embed.add_field(name=say(FIELD_TIME), value=taken, inline=True)
     if note:
-        embed.add_field(name="Note", value=clip(note, 1024), inline=False)
-    embed.set_footer(text=clip(f"Requested by {requester}", 2048))
+        embed.add_field(name=say(FIELD_NOTE), value=clip(say(note), 1024), inline=False)
+    footer = say(Message(REQUESTED_BY, {"requester": requester}))
+    embed.set_footer(text=clip(footer, 2048))
     embed.set_image(url=f"attachment://{filename}")
     return embed

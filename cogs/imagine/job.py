@@ -26,6 +26,7 @@ from cogs.utils.sentences import DROPPED, EXPIRED, INTERRUPTED, UNEXPECTED, sent
 from imagecore.api.errors import ImageAPIError
 from imagecore.background import BackgroundTasks
 from imagecore.delivery.status_updates import CoalescingUpdater
+from imagecore.i18n import Message
 from imagecore.queue import Ticket, TicketState
 from imagecore.storage import ImageResult
 
@@ -262,11 +263,9 @@ class ImagineJob:
         self._record_delivered(delivered)
         told = [f for f in failures if f.sentence]
         if told:
-            await self.response.tell(
-                PARTLY_FAILED.format(
-                    failed=len(failures), count=len(self.slots), reason=told[0].sentence
-                ),
-            )
+            reason = Message(told[0].sentence or UNEXPECTED)
+            params = {"failed": len(failures), "count": len(self.slots), "reason": reason}
+            await self.response.tell(Message(PARTLY_FAILED, params))
 
     def _record_delivered(self, delivered: Delivered) -> None:
         results = tuple(
@@ -328,7 +327,7 @@ class ImagineJob:
             await self.updates.update(lambda: render_generating(self))
             await asyncio.sleep(TICK_INTERVAL)
 
-    async def fail(self, sentence: str) -> None:
+    async def fail(self, sentence: str | Message) -> None:
         """Tell only the requester, and leave no public placeholder behind."""
         await self.acknowledged.wait()
 

@@ -11,6 +11,7 @@ from imagecore.api.request import MAX_PROMPT, ImageRequest
 from imagecore.editing.capabilities import capabilities_for
 
 if TYPE_CHECKING:
+    from imagecore.i18n import Message
     from imagecore.policy.guild_settings import BotDefaults, GuildSettings
     from imagecore.storage import JobRecord
 
@@ -18,7 +19,7 @@ __all__ = ["Build", "Finish", "Planned", "request_from"]
 
 # What must wait for Discord's acknowledgement because it may take longer than the 3-second
 # window (fetching an edit's pictures): the request as sent, or a sentence for the member.
-Finish = Callable[[ImageRequest], Awaitable["ImageRequest | str"]]
+Finish = Callable[[ImageRequest], Awaitable["ImageRequest | str | Message"]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +33,7 @@ class Planned:
 
 # Reads what the request needs (a job's row, the server's defaults) within the caller's
 # time budget; a sentence for the member when it can't be made.
-Build = Callable[["GuildSettings"], Awaitable[Planned | str]]
+Build = Callable[["GuildSettings"], Awaitable["Planned | str | Message"]]
 
 
 def request_from(record: JobRecord, defaults: BotDefaults, **changes: object) -> ImageRequest:

@@ -22,7 +22,10 @@ from cogs.imagine.job import ImagineJob, JobTools
 from cogs.imagine.live_row import LiveRow
 from cogs.imagine.response import InteractionResponse
 from cogs.utils.replies import tell_privately
-from cogs.utils.sentences import RESTARTING, UNEXPECTED, queue_full
+from cogs.utils.sentences import RESTARTING, UNEXPECTED, queue_full_message
+from cogs.utils.voices import Voices
+from imagecore.api.request import ImageRequest
+from imagecore.i18n import Message
 from imagecore.policy.seeds import new_job_key, with_seeds
 from imagecore.queue import QueueFull, ShuttingDown
 from imagecore.storage.live_jobs import TOKEN_SECONDS, InteractionToken, LiveJob
@@ -30,7 +33,6 @@ from imagecore.storage.live_jobs import TOKEN_SECONDS, InteractionToken, LiveJob
 if TYPE_CHECKING:
     from bot import ImageBot
     from cogs.imagine.planned import Finish
-    from imagecore.api.request import ImageRequest
     from imagecore.policy.pending import Hold, PendingJobs
     from imagecore.policy.recent_requests import RecentRequests
 
@@ -59,10 +61,11 @@ class Queueing:
         count: int = 1,
         *,
         now: float,
+        voices: Voices,
     ) -> None:
         user_id = interaction.user.id
         hold = self.pending.hold(user_id, interaction.guild_id, images=count)
-        job = self._job(interaction, request, count, hold)
+        job = self._job(interaction, request, count, hold, voices)
         try:
             job.submit()
         except (QueueFull, ShuttingDown) as exc:
@@ -90,6 +93,7 @@ class Queueing:
         *,
         now: float,
         then: Finish,
+        voices: Voices,
     ) -> None:
         """A request whose last step must wait for the acknowledgement (an edit's pictures
         are fetched then: a large file takes longer than Discord's 3 seconds). The hold
@@ -110,7 +114,7 @@ class Queueing:
         except Exception:
             log.exception("preparing a request failed unexpectedly")
             finished, status, error_class = UNEXPECTED, "failed", "Unexpected"
-        if isinstance(finished, str):
+        if not isinstance(finished, ImageRequest):
             # Nothing was asked of the provider; the row says why (history, not budgets).
             self.tools.ledger.save(
                 job_record(
@@ -125,7 +129,7 @@ class Queueing:
             hold.release()
             await withdraw_placeholder(interaction, finished)
             return
-        job = self._job(interaction, finished, count, hold)
+        job = self._job(interaction, finished, count, hold, voices)
         job.acknowledged.set()
         try:
             job.submit()
@@ -143,11 +147,12 @@ class Queueing:
         request: ImageRequest,
         count: int,
         hold: Hold,
+        voices: Voices,
     ) -> ImagineJob:
         key = new_job_key()
         return ImagineJob(
             self.tools,
-            InteractionResponse(interaction),
+            InteractionResponse(interaction, voices),
             with_seeds(request, count),
             key=key,
             deadline=deadline_for(interaction),
@@ -193,11 +198,13 @@ class Queueing:
         return True
 
 
-def _not_queued(exc: QueueFull | ShuttingDown) -> str:
-    return queue_full(exc.limit) if isinstance(exc, QueueFull) else RESTARTING
+def _not_queued(exc: QueueFull | ShuttingDown) -> str | Message:
+    return queue_full_message(exc.limit) if isinstance(exc, QueueFull) else RESTARTING
 
 
-async def withdraw_placeholder(interaction: discord.Interaction[ImageBot], sentence: str) -> None:
+async def withdraw_placeholder(
+    interaction: discord.Interaction[ImageBot], sentence: str | Message
+) -> None:
     """After a public acknowledgement: remove the "thinking…" message and tell only the
     member why nothing follows."""
     try:

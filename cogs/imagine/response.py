@@ -19,9 +19,11 @@ from discord.utils import MISSING
 
 from cogs.imagine.history import Origin
 from cogs.utils.replies import MESSAGE_LIMIT, NO_MENTIONS, tell_privately
+from cogs.utils.voices import Voices
 from imagecore.delivery.text_limits import clip
 
 if TYPE_CHECKING:
+    from imagecore.i18n import Message
     from imagecore.storage.live_jobs import InteractionToken
 
 __all__ = ["InteractionResponse", "JobResponse", "WebhookResponse"]
@@ -34,11 +36,15 @@ ORIGINAL = cast("int", "@original")
 
 class JobResponse:
     """The acknowledged response of one request. ``edit`` and ``delete`` raise what
-    discord.py raises; ``tell`` is best effort (a refusal is logged, never raised)."""
+    discord.py raises; ``tell`` is best effort (a refusal is logged, never raised).
+    ``voices``: the member's language for ``tell``, the server's for what ``edit`` shows."""
 
-    def __init__(self, origin: Origin, *, filesize_limit: int) -> None:
+    def __init__(
+        self, origin: Origin, *, filesize_limit: int, voices: Voices | None = None
+    ) -> None:
         self.origin = origin
         self.filesize_limit = filesize_limit  # bytes one upload may take
+        self.voices = voices or Voices.english()
 
     @property
     def user_id(self) -> int:
@@ -66,13 +72,15 @@ class JobResponse:
         """The member's name as the result card shows it."""
         raise NotImplementedError
 
-    async def tell(self, sentence: str) -> None:
+    async def tell(self, sentence: str | Message) -> None:
         raise NotImplementedError
 
 
 class InteractionResponse(JobResponse):
-    def __init__(self, interaction: discord.Interaction[Any]) -> None:
-        super().__init__(Origin.of(interaction), filesize_limit=interaction.filesize_limit)
+    def __init__(self, interaction: discord.Interaction[Any], voices: Voices) -> None:
+        super().__init__(
+            Origin.of(interaction), filesize_limit=interaction.filesize_limit, voices=voices
+        )
         self.interaction = interaction
 
     async def edit(
@@ -98,7 +106,7 @@ class InteractionResponse(JobResponse):
     async def requester(self) -> str:
         return self.interaction.user.display_name
 
-    async def tell(self, sentence: str) -> None:
+    async def tell(self, sentence: str | Message) -> None:
         await tell_privately(self.interaction, sentence)
 
 
@@ -114,9 +122,12 @@ class WebhookResponse(JobResponse):
         *,
         application_id: int,
         token: InteractionToken,
+        voices: Voices | None = None,
     ) -> None:
         # The server's own limit came with the interaction; Discord's default fits all.
-        super().__init__(origin, filesize_limit=discord.utils.DEFAULT_FILE_SIZE_LIMIT_BYTES)
+        super().__init__(
+            origin, filesize_limit=discord.utils.DEFAULT_FILE_SIZE_LIMIT_BYTES, voices=voices
+        )
         self._client = client
         self._name: str | None = None
         self._webhook = discord.Webhook.partial(application_id, token.reveal(), client=client)
@@ -155,11 +166,10 @@ class WebhookResponse(JobResponse):
             self._name = user.display_name
         return self._name
 
-    async def tell(self, sentence: str) -> None:
+    async def tell(self, sentence: str | Message) -> None:
+        text = clip(self.voices.private.say(sentence), MESSAGE_LIMIT)
         try:
-            await self._webhook.send(
-                clip(sentence, MESSAGE_LIMIT), ephemeral=True, allowed_mentions=NO_MENTIONS
-            )
+            await self._webhook.send(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
         except discord.HTTPException as exc:
             log.warning("could not tell user %s: HTTP %s", self.user_id, exc.status)
         except (OSError, aiohttp.ClientError, TimeoutError) as exc:

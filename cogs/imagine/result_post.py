@@ -18,6 +18,7 @@ from cogs.imagine.embed import differing_revision, result_embed
 from cogs.imagine.result_buttons import result_view
 from cogs.utils.sentences import UNEXPECTED, UPLOAD_FAILED, UPLOAD_REFUSED
 from imagecore.delivery.upload_fit import FittedImage, fit_for_upload
+from imagecore.i18n import N_
 
 if TYPE_CHECKING:
     from cogs.imagine.job import ImagineJob
@@ -28,7 +29,7 @@ __all__ = ["TOO_LARGE", "Delivered", "PostFailed", "post_result"]
 
 log = logging.getLogger(__name__)
 
-TOO_LARGE = "The image is too large to post on this server."
+TOO_LARGE = N_("The image is too large to post on this server.")
 Made = tuple["ImageRequest", "GeneratedImage"]
 
 
@@ -65,6 +66,7 @@ async def post_result(job: ImagineJob, made: Sequence[Made]) -> Delivered | Post
     embed = result_embed(
         first_request,
         first_image,
+        language=response.voices.public,
         requester=await response.requester(),
         seconds=time.monotonic() - job.submitted,
         note=next((f.note for f in fitted if f.note), None),

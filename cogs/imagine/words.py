@@ -19,11 +19,20 @@ __all__ = [
     "DETAILS_ASKED_BY",
     "DETAILS_IMAGE",
     "DETAILS_NEGATIVE",
+    "DETAILS_OFF",
+    "DETAILS_ON",
     "DETAILS_PROMPT",
     "DETAILS_REVISED",
     "DETAILS_SECONDS",
     "DETAILS_SETTINGS",
+    "FIELD_MODEL",
+    "FIELD_NEGATIVE",
+    "FIELD_NOTE",
+    "FIELD_REVISED",
+    "FIELD_SEED",
     "FIELD_SEEDS",
+    "FIELD_SIZE",
+    "FIELD_TIME",
     "JOB_UNAVAILABLE",
     "NOT_IN_THIS_SERVER",
     "NO_REVISED_PROMPT",
@@ -34,6 +43,8 @@ __all__ = [
     "REMIX_PROMPT",
     "REMIX_SIZE",
     "REMIX_TITLE",
+    "REQUESTED_BY",
+    "SECONDS_TAKEN",
     "STATUS_GENERATING",
     "STATUS_QUEUED",
     "TOO_MANY_IMAGES",
@@ -81,7 +92,19 @@ STATUS_GENERATING = N_("Generating… {seconds} s")
 READY_SO_FAR = N_("{ready} of {count} ready… {seconds} s")
 PARTLY_FAILED = N_("{failed} of {count} images could not be made: {reason}")
 
+# The result card's labels (the values beside them are the member's and model's own).
 FIELD_SEEDS = N_("Seeds")
+FIELD_SEED = N_("Seed")
+FIELD_REVISED = N_("Revised prompt")
+FIELD_NEGATIVE = N_("Negative prompt")
+FIELD_SIZE = N_("Size")
+FIELD_MODEL = N_("Model")
+FIELD_TIME = N_("Time")
+FIELD_NOTE = N_("Note")
+# Translators: {seconds} is a number such as 12.3.
+SECONDS_TAKEN = N_("{seconds} s")
+# Translators: {requester} is a member's display name.
+REQUESTED_BY = N_("Requested by {requester}")
 
 DETAILS_PROMPT = N_("**Prompt:** {prompt}")
 DETAILS_NEGATIVE = N_("**Negative prompt:** {negative}")
@@ -90,6 +113,9 @@ DETAILS_SETTINGS = N_(
     "**Size:** {size} · **Model:** {model} · **Prompt extend:** {extend} · "
     "**Watermark:** {watermark}"
 )
+# Translators: whether prompt extend or the watermark was on for the image.
+DETAILS_ON = N_("on")
+DETAILS_OFF = N_("off")
 DETAILS_IMAGE = N_("**Image {number}:** seed {seed} · request id {request_id}")
 DETAILS_SECONDS = N_("**Time:** {seconds} s")
 DETAILS_ASKED_BY = N_("**Asked by** <@{user_id}> <t:{when}:f>")

@@ -12,6 +12,7 @@ from discord import app_commands
 from cogs.utils.errors import InvalidInput
 from cogs.utils.replies import tell_privately
 from cogs.utils.sentences import SETTINGS_UNAVAILABLE, UNEXPECTED
+from imagecore.i18n import N_, Message
 from imagecore.storage import StorageUnavailable
 
 if TYPE_CHECKING:
@@ -22,10 +23,14 @@ __all__ = ["ImageTree", "sentence_for_error"]
 log = logging.getLogger(__name__)
 
 
-def sentence_for_error(error: BaseException) -> str | None:
+ONLY_IN_SERVERS = N_("This command works only inside a server.")
+NOT_HERE = N_("You can't use this command here.")
+
+
+def sentence_for_error(error: BaseException) -> str | Message | None:
     """What a member reads for an error every command may raise, or None if unexpected."""
     if isinstance(error, InvalidInput):
-        return str(error)
+        return error.message
     if isinstance(error, StorageUnavailable):
         log.warning("settings unavailable: %s", error)
         return SETTINGS_UNAVAILABLE
@@ -42,9 +47,9 @@ class ImageTree(app_commands.CommandTree["ImageBot"]):
         text = sentence_for_error(original)
         if text is None:
             if isinstance(error, app_commands.NoPrivateMessage):
-                text = "This command works only inside a server."
+                text = ONLY_IN_SERVERS
             elif isinstance(error, app_commands.CheckFailure):
-                text = "You can't use this command here."
+                text = NOT_HERE
             else:
                 text = UNEXPECTED
                 command = interaction.command.qualified_name if interaction.command else "?"

@@ -5,11 +5,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from imagecore.i18n import N_, SayableError
+
 __all__ = ["MAX_NEGATIVE_PROMPT", "MAX_PROMPT", "MAX_SEED", "ImageRequest", "build_payload"]
 
 MAX_PROMPT = 800
 MAX_NEGATIVE_PROMPT = 500
 MAX_SEED = 2_147_483_647
+
+EMPTY_PROMPT = N_("That request can't be drawn: the prompt is empty.")
+PROMPT_TOO_LONG = N_("That request can't be drawn: the prompt is longer than {limit} characters.")
+NEGATIVE_TOO_LONG = N_(
+    "That request can't be drawn: the negative prompt is longer than {limit} characters."
+)
+SEED_OUT_OF_RANGE = N_("That request can't be drawn: the seed must be between 0 and {limit}.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,13 +38,13 @@ class ImageRequest:
     def __post_init__(self) -> None:
         # Discord enforces these too; the core checks again so no caller can send junk upstream.
         if not self.prompt.strip():
-            raise ValueError("prompt is empty")
+            raise SayableError(EMPTY_PROMPT)
         if len(self.prompt) > MAX_PROMPT:
-            raise ValueError(f"prompt is longer than {MAX_PROMPT} characters")
+            raise SayableError(PROMPT_TOO_LONG, limit=MAX_PROMPT)
         if len(self.negative_prompt) > MAX_NEGATIVE_PROMPT:
-            raise ValueError(f"negative prompt is longer than {MAX_NEGATIVE_PROMPT} characters")
+            raise SayableError(NEGATIVE_TOO_LONG, limit=MAX_NEGATIVE_PROMPT)
         if self.seed is not None and not 0 <= self.seed <= MAX_SEED:
-            raise ValueError(f"seed must be between 0 and {MAX_SEED}")
+            raise SayableError(SEED_OUT_OF_RANGE, limit=MAX_SEED)
 
 
 def build_payload(request: ImageRequest) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from PIL import Image
 
 from imagecore.api.image_bytes import image_extension
+from imagecore.i18n import N_, Message
 
 __all__ = ["FittedImage", "fit_for_upload"]
 
@@ -21,12 +22,21 @@ ENVELOPE_BYTES = 64 * 1024
 QUALITIES = (90, 80, 70, 60)
 SHRINK = 0.8
 
+# Translators: {format} is WebP or JPEG, {limit} a size such as 8 MB.
+REENCODED = N_(
+    "Re-encoded as {format} (quality {quality}) to fit this server's {limit} upload limit."
+)
+REENCODED_SMALLER = N_(
+    "Re-encoded as {format} (quality {quality}) at {width}×{height} to fit this server's "
+    "{limit} upload limit."
+)
+
 
 @dataclass(frozen=True, slots=True)
 class FittedImage:
     data: bytes
     extension: str
-    note: str | None  # None when the original bytes are posted as they came
+    note: Message | None  # None when the original bytes are posted as they came
 
 
 def fit_for_upload(data: bytes, limit: int) -> FittedImage:
@@ -47,10 +57,13 @@ def fit_for_upload(data: bytes, limit: int) -> FittedImage:
             for quality in QUALITIES:
                 encoded = _encode(candidate, fmt, quality)
                 if len(encoded) <= budget:
-                    note = f"Re-encoded as {fmt.replace('WEBP', 'WebP')} (quality {quality})"
-                    if scale != 1.0:
-                        note += f" at {candidate.width}×{candidate.height}"
-                    note += f" to fit this server's {_mb(limit)} upload limit."
+                    params = {"format": fmt.replace("WEBP", "WebP"), "quality": quality}
+                    params["limit"] = _mb(limit)
+                    if scale == 1.0:
+                        note = Message(REENCODED, params)
+                    else:
+                        sides = {"width": candidate.width, "height": candidate.height}
+                        note = Message(REENCODED_SMALLER, params | sides)
                     return FittedImage(encoded, ext, note)
         if candidate.width < 64 or candidate.height < 64:
             raise ValueError("image cannot be made to fit the upload limit")

@@ -25,6 +25,7 @@ from imagecore.i18n.languages import (
     server_locale,
 )
 from imagecore.i18n.markers import N_, NP_, Plural
+from imagecore.i18n.sayable import SayableError
 
 __all__ = [
     "COMMANDS_DOMAIN",
@@ -40,6 +41,7 @@ __all__ = [
     "Message",
     "Param",
     "Plural",
+    "SayableError",
     "format_duration",
     "format_number",
     "format_utc_time",

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import TypeAlias
 
 from babel import Locale
 from babel.messages.mofile import write_mo
@@ -53,8 +54,9 @@ DOMAINS = (SENTENCES_DOMAIN, COMMANDS_DOMAIN)
 
 # str and int go in as they are (ids, seeds and "#3" must never gain a thousands
 # separator); a float is a quantity in the language's number format; a timedelta a
-# duration; a datetime a UTC time of day.
-Param = str | int | float | Decimal | timedelta | datetime
+# duration; a datetime a UTC time of day; a Message a sentence (or word) of its own, said
+# in the same language.
+Param: TypeAlias = "str | int | float | Decimal | timedelta | datetime | Message"
 
 
 class CatalogError(RuntimeError):
@@ -93,6 +95,13 @@ class Language:
     def __repr__(self) -> str:
         return f"Language({self.tag!r})"
 
+    def say(self, what: str | Message, /) -> str:
+        """A sentence in this language: a ``Message`` rendered, or a plain string looked up
+        as a message id (text that is no message id, such as a name, stays as it is)."""
+        if isinstance(what, Message):
+            return self.render(what)
+        return self._sentences.gettext(what) if what else what
+
     def text(self, msgid: str, /, **params: Param) -> str:
         """The sentence ``msgid`` in this language, its placeholders filled."""
         return self.render(Message(msgid, params))
@@ -122,6 +131,8 @@ class Language:
         return translated if translated and translated != msgid else None
 
     def format(self, value: Param) -> str:
+        if isinstance(value, Message):
+            return self.render(value)
         if isinstance(value, timedelta):
             return self.duration(value)
         if isinstance(value, datetime):
@@ -162,6 +173,12 @@ class Catalogs:
                 )
                 languages[spec.tag] = Language(spec, sentences, commands)
         return cls(languages)
+
+    @classmethod
+    def english_only(cls) -> Catalogs:
+        """English alone, from the message ids: for a client that loaded no catalogs."""
+        english = gettext.NullTranslations()
+        return cls({spec.tag: Language(spec, english, english) for spec in LANGUAGES})
 
     @property
     def languages(self) -> tuple[Language, ...]:

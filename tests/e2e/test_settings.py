@@ -205,7 +205,9 @@ async def test_daily_limit_counts_delivered_images_only_and_says_when_it_resets(
     assert "refused this prompt" in reply(failed)
     assert delivered(await image(h))  # the failure cost nothing
     over = await image(h)
-    assert "You've had your 1 image for today" in reply(over) and "00:00 UTC" in reply(over)
+    assert "You've had your 1 image for today" in reply(over)
+    # en-US writes UTC midnight as CLDR does for the locale.
+    assert "resets at 12:00\u202fAM UTC, in " in reply(over)
     assert delivered(await image(h, user=h.bob))  # a per-member limit
     quota = await h.discord.invoke(h.guild, h.channel, h.alice, "imagine-quota")
     await quota.wait_done()

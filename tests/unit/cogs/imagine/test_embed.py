@@ -8,8 +8,11 @@ import pytest
 from cogs.imagine.embed import result_embed
 from imagecore.api.client import GeneratedImage
 from imagecore.api.request import ImageRequest
+from imagecore.i18n import Catalogs, Message
 from tests.support.discord_standin.errors import FormErrors
 from tests.support.discord_standin.validation import EMBED_TOTAL_CHARS, validate_embed
+
+ENGLISH = Catalogs.english_only().language("en-US")
 
 
 def request(**overrides: object) -> ImageRequest:
@@ -31,7 +34,13 @@ def image(revised_prompt: str | None) -> GeneratedImage:
 
 def card(req: ImageRequest, revised: str | None, *, note: str | None = None) -> discord.Embed:
     return result_embed(
-        req, image(revised), requester="alice", seconds=12.34, note=note, filename="result.png"
+        req,
+        image(revised),
+        language=ENGLISH,
+        requester="alice",
+        seconds=12.34,
+        note=None if note is None else Message(note),
+        filename="result.png",
     )
 
 

@@ -6,6 +6,7 @@ from PIL import Image
 
 from imagecore.api.image_bytes import image_extension
 from imagecore.delivery.upload_fit import fit_for_upload
+from imagecore.i18n import Catalogs
 from tests.support.api_standin import make_png
 
 
@@ -25,7 +26,9 @@ def test_a_png_over_the_limit_is_re_encoded_under_it_and_says_so():
     assert len(fitted.data) <= limit
     assert fitted.extension in ("webp", "jpg")
     assert image_extension(fitted.data) == fitted.extension
-    assert fitted.note and "2 MB" in fitted.note
+    assert fitted.note is not None and fitted.note.params["limit"] == "2 MB"
+    english = Catalogs.load().language("en-US").say(fitted.note)
+    assert english.endswith("to fit this server's 2 MB upload limit.")
     with Image.open(io.BytesIO(fitted.data)) as image:
         image.load()
 
@@ -35,4 +38,5 @@ def test_a_tiny_limit_shrinks_the_picture():
     fitted = fit_for_upload(png, 64 * 1024 + 40_000)
     with Image.open(io.BytesIO(fitted.data)) as image:
         assert image.width < 800
-    assert "×" in (fitted.note or "")
+    assert fitted.note is not None
+    assert "×" in Catalogs.load().language("zh-CN").say(fitted.note)

@@ -24,7 +24,16 @@ from cogs.utils.sentences import (
     refusal_message,
     refusal_sentence,
 )
-from imagecore.i18n import LOCALES_DIR, N_, NP_, CatalogError, Catalogs, Language, Message
+from imagecore.i18n import (
+    LOCALES_DIR,
+    N_,
+    NP_,
+    CatalogError,
+    Catalogs,
+    Language,
+    Message,
+    SayableError,
+)
 from imagecore.i18n.languages import SIMPLIFIED_CHINESE
 from imagecore.i18n.sizes import localized_size_label
 from imagecore.policy.sizes import size_label
@@ -163,3 +172,37 @@ def test_size_names_in_each_language(catalogs: Catalogs, size: str, zh_cn: str, 
     assert localized_size_label(catalogs.language("zh-CN"), size) == zh_cn
     assert localized_size_label(catalogs.language("zh-TW"), size) == zh_tw
     assert localized_size_label(catalogs.language("en-US"), size) == size_label(size)
+
+
+def test_say_looks_up_a_message_id_and_leaves_other_text_alone(catalogs):
+    chinese = catalogs.language("zh-CN")
+    assert chinese.say(UNEXPECTED) != UNEXPECTED
+    assert chinese.say(UNEXPECTED) == catalogs.text("zh-CN", UNEXPECTED)
+    # A member's own words (braces too) are no message id: they stay as they are.
+    assert chinese.say("a {red} fox") == "a {red} fox"
+    assert chinese.say("") == ""
+
+
+def test_a_message_inside_a_message_is_said_in_the_same_language(catalogs):
+    on = Message(N_("on"))
+    inner = Message(
+        N_(
+            "**Size:** {size} · **Model:** {model} · **Prompt extend:** {extend} · "
+            "**Watermark:** {watermark}"
+        ),
+        {"size": "1:1", "model": "qwen-image", "extend": on, "watermark": on},
+    )
+    assert catalogs.language("en-US").say(inner).endswith("**Watermark:** on")
+    chinese = catalogs.language("zh-CN").say(inner)
+    assert chinese.count(catalogs.text("zh-CN", "on")) == 2 and " on" not in chinese
+
+
+def test_a_sayable_error_keeps_its_sentence_for_any_language(catalogs):
+    from imagecore.api.request import ImageRequest
+
+    with pytest.raises(ValueError, match="longer than 800 characters") as caught:
+        ImageRequest(prompt="x" * 801, model="m", size="1*1", prompt_extend=False, watermark=False)
+    error = caught.value
+    assert isinstance(error, SayableError)
+    assert "800" in catalogs.language("zh-TW").say(error.message)
+    assert catalogs.language("zh-TW").say(error.message) != str(error)
