@@ -24,6 +24,7 @@ from tests.support.bot_harness import Harness, harness
 from tests.support.discord_standin import InteractionRecord, StoredMessage
 from tests.support.discord_standin import permissions as perms
 from tests.support.postgres_proxy import POSTGRES_URL, postgres_behind_proxy
+from tests.support.waiting import until
 
 DEFERRED_CHANNEL_MESSAGE = 5
 MODAL = 9
@@ -258,9 +259,14 @@ async def test_count_4_posts_four_images_in_one_message_within_the_providers_con
     assert len(set(seeds)) == 4
     fields = {f["name"]: f["value"] for f in message.embeds[0]["fields"]}
     assert sorted(fields["Seeds"].split(", ")) == sorted(map(str, seeds))
-    # Four images delivered: four counted.
-    usage = await h.bot.ledger.usage(user_id=h.alice.id, guild_id=h.guild.id, day=_today(h))
-    assert usage.user_today == 4
+
+    # Four images delivered: four counted (recorded once Discord has confirmed the post,
+    # so a moment after the stand-in stored it).
+    async def four_counted() -> bool:
+        usage = await h.bot.ledger.usage(user_id=h.alice.id, guild_id=h.guild.id, day=_today(h))
+        return usage.user_today == 4
+
+    await until(four_counted, what="four images counted")
     # "2 of 4 ready…" was shown on the way.
     assert any(text.endswith(" s") and " of 4 ready… " in text for text in _status_texts(h))
 
