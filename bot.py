@@ -278,6 +278,8 @@ def defaults_from(config: Settings) -> BotDefaults:
         models=config.image_models,
         sizes=config.image_sizes,
         max_images=config.max_images_per_request,
+        edit_model=config.image_edit_model,
+        edit_models=config.image_edit_models,
     )
 
 

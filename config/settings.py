@@ -57,6 +57,7 @@ class Settings:
     log_level: str = "INFO"
     image_models: tuple[str, ...] = ("qwen-image",)
     image_edit_model: str = "qwen-image-edit-plus"  # /imagine-edit
+    image_edit_models: tuple[str, ...] = ("qwen-image-edit-plus",)  # moderators' choices
     database_url: Secret = field(default_factory=lambda: Secret("sqlite:///data/bot.db"))
     history_days: int = 90
     allow_dms: bool = False
@@ -134,13 +135,15 @@ def _model(env: Mapping[str, str]) -> str:
     return value
 
 
-def _models(env: Mapping[str, str], default_model: str) -> tuple[str, ...]:
-    names = [part.strip() for part in env.get("IMAGE_MODELS", "").split(",") if part.strip()]
+def _models(
+    env: Mapping[str, str], default_model: str, variable: str = "IMAGE_MODELS"
+) -> tuple[str, ...]:
+    names = [part.strip() for part in env.get(variable, "").split(",") if part.strip()]
     for name in names:
         if not MODEL_NAME.fullmatch(name):
-            raise ConfigError("IMAGE_MODELS", f"is not a list of model names, got {name!r}")
+            raise ConfigError(variable, f"is not a list of model names, got {name!r}")
     if len(names) > 25:
-        raise ConfigError("IMAGE_MODELS", "may list at most 25 models")
+        raise ConfigError(variable, "may list at most 25 models")
     # The bot's own model is always allowed.
     return tuple(dict.fromkeys([default_model, *names]))
 
@@ -149,13 +152,22 @@ def _edit_model(env: Mapping[str, str]) -> str:
     value = env.get("IMAGE_EDIT_MODEL", "").strip() or "qwen-image-edit-plus"
     if not MODEL_NAME.fullmatch(value):
         raise ConfigError("IMAGE_EDIT_MODEL", f"is not a model name, got {value!r}")
-    # Every edit would be refused by a model that takes no input images.
-    if not capabilities_for(value).edits:
-        known = ", ".join(name for name, caps in MODELS.items() if caps.edits)
-        raise ConfigError(
-            "IMAGE_EDIT_MODEL", f"must be a model that edits ({known}), got {value!r}"
-        )
+    _must_edit("IMAGE_EDIT_MODEL", value)
     return value
+
+
+def _edit_models(env: Mapping[str, str], default_model: str) -> tuple[str, ...]:
+    names = _models(env, default_model, "IMAGE_EDIT_MODELS")
+    for name in names:
+        _must_edit("IMAGE_EDIT_MODELS", name)
+    return names
+
+
+def _must_edit(variable: str, model: str) -> None:
+    # Every edit would be refused by a model that takes no input images.
+    if not capabilities_for(model).edits:
+        known = ", ".join(name for name, caps in MODELS.items() if caps.edits)
+        raise ConfigError(variable, f"must name models that edit ({known}), got {model!r}")
 
 
 def _database_url(env: Mapping[str, str], data_dir: Path) -> Secret:
@@ -226,6 +238,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         raise ConfigError("DEFAULT_NEGATIVE_PROMPT", "must be at most 500 characters")
     data_dir = env.get("DATA_DIR", "").strip() or "data"
     model = _model(env)
+    edit_model = _edit_model(env)
     user_daily = env.get("USER_DAILY_IMAGES", "").strip()
     return Settings(
         discord_token=token,
@@ -245,7 +258,8 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         data_dir=Path(data_dir),
         log_level=_log_level(env),
         image_models=_models(env, model),
-        image_edit_model=_edit_model(env),
+        image_edit_model=edit_model,
+        image_edit_models=_edit_models(env, edit_model),
         database_url=_database_url(env, Path(data_dir)),
         history_days=integer(env, "HISTORY_DAYS", 90, 1, 3650),
         allow_dms=boolean(env, "ALLOW_DMS", False),

@@ -23,6 +23,7 @@ from cogs.imagine.words import (
     UNKNOWN_JOB,
 )
 from cogs.utils.replies import tell_privately
+from imagecore.i18n import Message, SayableError
 from imagecore.storage import JobRecord, StorageUnavailable
 
 if TYPE_CHECKING:
@@ -63,7 +64,7 @@ class ResultActions:
     ) -> None:
         defaults = self.cog.bot.defaults
 
-        async def build(_: GuildSettings) -> Planned | str:
+        async def build(_: GuildSettings) -> Planned | str | Message:
             record = await self.cog.bot.ledger.find_job(key)
             if record is None:
                 return self.unknown
@@ -102,7 +103,7 @@ class ResultActions:
     ) -> None:
         defaults = self.cog.bot.defaults
 
-        async def build(_: GuildSettings) -> Planned | str:
+        async def build(_: GuildSettings) -> Planned | str | Message:
             try:
                 request = request_from(
                     record,
@@ -154,6 +155,8 @@ def _revision(record: JobRecord) -> str | None:
     return next((r for r in revisions if differing_revision(record.prompt, r)), None)
 
 
-def _cannot_draw(exc: ValueError) -> str:
+def _cannot_draw(exc: ValueError) -> str | Message:
+    if isinstance(exc, SayableError):
+        return exc.message
     sentence = str(exc)
     return sentence if sentence.endswith(".") else f"That request can't be drawn: {sentence}."

@@ -199,7 +199,7 @@ class ImagineCog(commands.Cog):
             limit = limits.max_pending_per_user
             await tell_privately(interaction, Message(QUEUE_FULL_REQUESTS, {"limit": limit}))
             return
-        voices = Voices.of(interaction, getattr(server, "language", None))
+        voices = Voices.of(interaction, server.language)
         if planned.then is not None:
             await self.queueing.enqueue_after(
                 interaction, request, count, now=now, then=planned.then, voices=voices
@@ -253,7 +253,7 @@ class ImagineCog(commands.Cog):
             "detail": refused.detail,
             "prompt": one_line(request.prompt, 300),
         }
-        language = public_language(interaction, getattr(server, "language", None))
+        language = public_language(interaction, server.language)
         await post_mod_log(self.bot, server.log_channel_id, language.say(Message(LOGGED, logged)))
 
     def unavailable_reason(

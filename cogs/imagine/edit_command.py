@@ -43,6 +43,7 @@ from imagecore.editing.input_images import (
     Refusal,
     prepare_input,
 )
+from imagecore.i18n import Message, SayableError
 from imagecore.policy.options import ImagineOptions
 
 if TYPE_CHECKING:
@@ -94,53 +95,55 @@ def _name(attachment: discord.Attachment) -> str:
 class ImageEditing:
     def __init__(self, cog: ImagineCog) -> None:
         self.cog = cog
-        config = cog.bot.config
-        self.model = config.image_edit_model
-        self.capabilities = capabilities_for(self.model)
         self.style_refusal = _style_refusal(cog.bot)
         self.download_seconds = DOWNLOAD_TIMEOUT  # for one attachment
 
     async def run(self, interaction: discord.Interaction[ImageBot], options: EditOptions) -> None:
-        async def build(server: GuildSettings) -> Planned | str:
+        async def build(server: GuildSettings) -> Planned | Message | str:
             return self.plan(server, options)
 
         await self.cog.handle(interaction, build)
 
-    def plan(self, server: GuildSettings, options: EditOptions) -> Planned | str:
+    def plan(self, server: GuildSettings, options: EditOptions) -> Planned | Message | str:
         """The request without its pictures (admission reads its instruction and negative
         prompt), and the step that fetches them once Discord has the acknowledgement; or a
         sentence when the options alone say it can't be done. No I/O: this runs within
         the 3-second window."""
         if self.style_refusal is not None:
             return self.style_refusal
-        capabilities = self.capabilities
+        defaults = self.cog.bot.defaults
+        if not defaults.editing_for(server):
+            return Message(edit_words.EDITING_OFF)
+        model = defaults.edit_model_for(server)
+        capabilities = capabilities_for(model)
         attachments = options.images[: max(1, capabilities.max_inputs)]
         for attachment in attachments:
             # Discord says how large the file is: a file over the cap is not fetched at all.
             if attachment.size > MAX_DOWNLOAD_BYTES:
-                return edit_words.DOWNLOAD_TOO_LARGE.format(
-                    name=_name(attachment), limit_mb=MAX_DOWNLOAD_BYTES // (1024 * 1024)
+                return Message(
+                    edit_words.DOWNLOAD_TOO_LARGE,
+                    {"name": _name(attachment), "limit_mb": MAX_DOWNLOAD_BYTES // (1024 * 1024)},
                 )
         if options.size is not None and not capabilities.accepts_size(options.size):
-            return edit_words.SIZE_NOT_OFFERED
-        defaults = self.cog.bot.defaults
+            return Message(edit_words.SIZE_NOT_OFFERED)
         typed = ImagineOptions(options.prompt, options.negative_prompt, seed=options.seed)
         try:
             request = defaults.resolve(server, typed)
-        except ValueError as exc:
-            sentence = str(exc)
-            return sentence if sentence.endswith(".") else f"That edit can't be made: {sentence}."
+        except SayableError as exc:
+            return exc.message
         request = dataclasses.replace(
             request,
-            model=self.model,
+            model=model,
             size=options.size or defaults.size,  # the shape of the last image, once known
             prompt_extend=request.prompt_extend and capabilities.prompt_extend,
             negative_prompt=request.negative_prompt if capabilities.negative_prompt else "",
             seed=request.seed if capabilities.seed else None,
         )
 
-        async def then(planned: ImageRequest) -> ImageRequest | str:
-            return await self.fetch_inputs(planned, attachments, keep_size=bool(options.size))
+        async def then(planned: ImageRequest) -> ImageRequest | Message:
+            return await self.fetch_inputs(
+                planned, attachments, capabilities, keep_size=bool(options.size)
+            )
 
         return Planned(request, 1, then=then)
 
@@ -148,25 +151,26 @@ class ImageEditing:
         self,
         request: ImageRequest,
         attachments: Sequence[discord.Attachment],
+        capabilities: ModelCapabilities,
         *,
         keep_size: bool,
-    ) -> ImageRequest | str:
+    ) -> ImageRequest | Message:
         """``request`` with its pictures as data URIs, in order; or the sentence for the
         first one that can't be used."""
         prepared = await asyncio.gather(*(self._prepare(a) for a in attachments))
         for outcome in prepared:
-            if isinstance(outcome, str):
+            if isinstance(outcome, Message):
                 return outcome
         images = [p for p in prepared if isinstance(p, PreparedImage)]
         size = request.size
-        if not keep_size and self.capabilities.custom_size:
+        if not keep_size and capabilities.custom_size:
             last = images[-1]
-            size = shape_size(last.width, last.height, self.capabilities)
+            size = shape_size(last.width, last.height, capabilities)
         return dataclasses.replace(
             request, images=tuple(image.data_uri() for image in images), size=size
         )
 
-    async def _prepare(self, attachment: discord.Attachment) -> PreparedImage | str:
+    async def _prepare(self, attachment: discord.Attachment) -> PreparedImage | Message:
         name = _name(attachment)
         try:
             data = await download_input(
@@ -174,15 +178,16 @@ class ImageEditing:
             )
         except InputDownloadFailed as exc:
             log.info("could not fetch an image to edit (%s): %s", exc.problem.value, exc.detail)
-            return DOWNLOAD_SENTENCES[exc.problem].format(
-                name=name, limit_mb=MAX_DOWNLOAD_BYTES // (1024 * 1024)
+            return Message(
+                DOWNLOAD_SENTENCES[exc.problem],
+                {"name": name, "limit_mb": MAX_DOWNLOAD_BYTES // (1024 * 1024)},
             )
         try:
             # Decoding and fitting are CPU work: off the event loop.
             image = await asyncio.to_thread(prepare_input, data)
         except InputImageError as exc:
             log.info("refused an image to edit (%s): %s", exc.refusal.value, exc.detail)
-            return INPUT_SENTENCES[exc.refusal].format(name=name, min_side=USELESS_SIDE)
+            return Message(INPUT_SENTENCES[exc.refusal], {"name": name, "min_side": USELESS_SIDE})
         if image.note:
             log.info("fitted an image to edit: %s", image.note)
         return image

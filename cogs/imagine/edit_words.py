@@ -1,8 +1,10 @@
-"""The English sentences of image editing (/imagine-edit), as named format strings (named
-placeholders, never sentences built by concatenation), so they can move into the
-translation catalogs as they are."""
+"""The English of image editing (/imagine-edit): the command's texts (translated through the
+command catalog) and the sentences, marked for the sentence catalog, with named
+placeholders (never built by concatenation)."""
 
 from __future__ import annotations
+
+from imagecore.i18n import N_
 
 __all__ = [
     "COMMAND_DESCRIPTION",
@@ -19,6 +21,7 @@ __all__ = [
     "DOWNLOAD_UNREACHABLE",
     "EDITED_FROM_MANY",
     "EDITED_FROM_ONE",
+    "EDITING_OFF",
     "EDIT_NOT_RERUNNABLE",
     "FIELD_EDITED_FROM",
     "INPUT_EXTREME_ASPECT",
@@ -40,30 +43,33 @@ DESCRIBE_SIZE = "Result shape and size (default: the shape of the last image)"
 DESCRIBE_SEED = "Same seed and instruction give a similar result"
 
 # {name} is the attachment's file name, as the member uploaded it.
-DOWNLOAD_TOO_LARGE = "{name} is too large to edit (the most is {limit_mb} MB)."
-DOWNLOAD_DEAD_LINK = "{name} could not be fetched from Discord. Please upload it again."
-DOWNLOAD_TIMED_OUT = "{name} took too long to fetch from Discord. Please try again."
-DOWNLOAD_UNREACHABLE = "{name} could not be fetched from Discord just now. Please try again."
+DOWNLOAD_TOO_LARGE = N_("{name} is too large to edit (the most is {limit_mb} MB).")
+DOWNLOAD_DEAD_LINK = N_("{name} could not be fetched from Discord. Please upload it again.")
+DOWNLOAD_TIMED_OUT = N_("{name} took too long to fetch from Discord. Please try again.")
+DOWNLOAD_UNREACHABLE = N_("{name} could not be fetched from Discord just now. Please try again.")
 
-INPUT_NOT_AN_IMAGE = "{name} is not an image. Attach a JPEG, PNG, WebP, BMP, TIFF or GIF to edit."
-INPUT_UNSUPPORTED = (
+INPUT_NOT_AN_IMAGE = N_(
+    "{name} is not an image. Attach a JPEG, PNG, WebP, BMP, TIFF or GIF to edit."
+)
+INPUT_UNSUPPORTED = N_(
     "{name} is an image in a format the image service can't edit. "
     "Attach a JPEG, PNG, WebP, BMP, TIFF or GIF."
 )
-INPUT_UNREADABLE = "{name} could not be opened: it may be damaged or cut off."
-INPUT_TOO_SMALL = "{name} is too small to edit: each side needs at least {min_side} pixels."
-INPUT_TOO_MANY_PIXELS = "{name} has too many pixels to edit. Please attach a smaller version."
-INPUT_EXTREME_ASPECT = (
+INPUT_UNREADABLE = N_("{name} could not be opened: it may be damaged or cut off.")
+INPUT_TOO_SMALL = N_("{name} is too small to edit: each side needs at least {min_side} pixels.")
+INPUT_TOO_MANY_PIXELS = N_("{name} has too many pixels to edit. Please attach a smaller version.")
+INPUT_EXTREME_ASPECT = N_(
     "{name} is too long and narrow to edit. Please crop it closer to a rectangle."
 )
 
-SIZE_NOT_OFFERED = "That size can't be used for edits here."
+SIZE_NOT_OFFERED = N_("That size can't be used for edits here.")
+EDITING_OFF = N_("Editing images is switched off on this server.")
 
-FIELD_EDITED_FROM = "Edited from"
-EDITED_FROM_ONE = "the attached image"
-EDITED_FROM_MANY = "{count} attached images, in order"
+FIELD_EDITED_FROM = N_("Edited from")
+EDITED_FROM_ONE = N_("the attached image")
+EDITED_FROM_MANY = N_("{count} attached images, in order")
 
-EDIT_NOT_RERUNNABLE = (
+EDIT_NOT_RERUNNABLE = N_(
     "This result was edited from a picture the bot doesn't keep, so it can't be run again "
     "from here. Use /imagine-edit with the picture instead."
 )

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from cogs.imagine.edit_words import EDIT_NOT_RERUNNABLE
 from imagecore.api.request import MAX_PROMPT, ImageRequest
 from imagecore.editing.capabilities import capabilities_for
+from imagecore.i18n import SayableError
 
 if TYPE_CHECKING:
     from imagecore.i18n import Message
@@ -42,7 +43,7 @@ def request_from(record: JobRecord, defaults: BotDefaults, **changes: object) ->
     when the edited request can't be drawn."""
     if not capabilities_for(record.model).generates:
         # An edit: its input pictures are not kept, so it can't be run from the row alone.
-        raise ValueError(EDIT_NOT_RERUNNABLE)
+        raise SayableError(EDIT_NOT_RERUNNABLE)
     models = defaults.models or (defaults.model,)
     sizes = defaults.sizes or (defaults.size,)
     request = ImageRequest(

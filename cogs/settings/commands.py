@@ -17,6 +17,7 @@ from cogs.settings.lists import ListCommands
 from cogs.settings.reset_view import KeepButton, ResetButton, reset_question
 from cogs.utils.errors import InvalidInput
 from cogs.utils.replies import tell_privately
+from imagecore.i18n.languages import SERVER_LANGUAGE_CHOICES
 from imagecore.policy.admission import utc_day
 from imagecore.policy.guild_settings import effective_settings
 from imagecore.policy.sizes import size_label
@@ -29,8 +30,24 @@ __all__ = ["SettingsCog", "setup"]
 
 log = logging.getLogger(__name__)
 
-DEFAULT_FIELDS = ("size", "negative_prompt", "prompt_extend", "watermark", "model", "count")
+DEFAULT_FIELDS = (
+    "size",
+    "negative_prompt",
+    "prompt_extend",
+    "watermark",
+    "model",
+    "count",
+    "edit_model",
+    "editing",
+)
 LIMIT_FIELDS = (*LIMIT_BOUNDS, "exempt_role_id")
+# Each language in its own words, so a moderator finds theirs whatever Discord shows.
+LANGUAGE_NAMES = {
+    "auto": "auto (the server's Discord language)",
+    "zh-CN": "简体中文",
+    "zh-TW": "繁體中文",
+    "en-US": "English",
+}
 
 
 def clear_choices(names: tuple[str, ...]) -> list[app_commands.Choice[str]]:
@@ -111,6 +128,8 @@ class SettingsCog(ListCommands, commands.GroupCog, group_name="imagine-settings"
         watermark="Add the provider's watermark",
         model="Model to use",
         count="Images per /imagine when the member gives no count",
+        edit_model="Model for /imagine-edit and the Edit buttons",
+        editing="Let members edit images (off: /imagine-edit and Edit are refused)",
         clear="Put one of these back to the bot's default",
     )
     @app_commands.choices(clear=clear_choices(DEFAULT_FIELDS))
@@ -123,6 +142,8 @@ class SettingsCog(ListCommands, commands.GroupCog, group_name="imagine-settings"
         watermark: bool | None = None,
         model: str | None = None,
         count: app_commands.Range[int, 1, 10] | None = None,
+        edit_model: str | None = None,
+        editing: bool | None = None,
         clear: str | None = None,
     ) -> None:
         given = {
@@ -132,6 +153,8 @@ class SettingsCog(ListCommands, commands.GroupCog, group_name="imagine-settings"
             "watermark": watermark,
             "model": model,
             "count": count,
+            "edit_model": edit_model,
+            "editing": editing,
         }
         await self.change_given(interaction, given, clear)
 
@@ -154,6 +177,31 @@ class SettingsCog(ListCommands, commands.GroupCog, group_name="imagine-settings"
             for m in self.bot.config.image_models
             if current.lower() in m.lower()
         ][:25]
+
+    @defaults.autocomplete("edit_model")
+    async def edit_model_choices(
+        self, interaction: discord.Interaction[ImageBot], current: str
+    ) -> list[app_commands.Choice[str]]:
+        return [
+            app_commands.Choice(name=m, value=m)
+            for m in self.bot.config.image_edit_models
+            if current.lower() in m.lower()
+        ][:25]
+
+    @app_commands.command(
+        name="language", description="The language of this server's status, results and logs"
+    )
+    @app_commands.describe(
+        language="auto follows the server's Discord language; members' own answers stay theirs"
+    )
+    @app_commands.choices(
+        language=[
+            app_commands.Choice(name=LANGUAGE_NAMES[tag], value=tag)
+            for tag in SERVER_LANGUAGE_CHOICES
+        ]
+    )
+    async def language(self, interaction: discord.Interaction[ImageBot], language: str) -> None:
+        await self.change(interaction, language=language)
 
     @app_commands.command(name="limits", description="Cooldowns and daily budgets")
     @app_commands.describe(

@@ -17,6 +17,9 @@ LABELS = {
     "watermark": "Watermark",
     "model": "Model",
     "count": "Images per request",
+    "edit_model": "Edit model",
+    "editing": "Editing",
+    "language": "Language",
     "cooldown_seconds": "Cooldown (s)",
     "max_pending_per_user": "Pending jobs per member",
     "user_daily_images": "Images per member per day",
@@ -34,6 +37,7 @@ EMPTY = {
     "user_daily_images": "no limit",
     "guild_daily_images": "no limit",
     "cooldown_seconds": "none",
+    "language": "auto",
 }
 
 

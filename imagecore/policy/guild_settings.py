@@ -31,6 +31,10 @@ class GuildSettings:
     watermark: bool | None = None
     model: str | None = None
     count: int | None = None  # images per /imagine when the member gives no count
+    edit_model: str | None = None  # the model of /imagine-edit and the Edit buttons
+    editing: bool | None = None  # False: no editing on this server
+    # The language of public messages: "auto" or None follows the server's Discord locale.
+    language: str | None = None
     # Limits (None: the bot's default, which for most is "no limit")
     cooldown_seconds: int | None = None
     max_pending_per_user: int | None = None
@@ -88,6 +92,19 @@ class BotDefaults:
     sizes: tuple[str, ...] = ()
     count: int = 1
     max_images: int = 4  # MAX_IMAGES_PER_REQUEST: no count, given or default, goes past it
+    edit_model: str = "qwen-image-edit-plus"
+    edit_models: tuple[str, ...] = ()
+    editing: bool = True
+    language: str = "auto"
+
+    def edit_model_for(self, server: GuildSettings) -> str:
+        """The server's edit model while the bot still offers it, else the bot's."""
+        offered = self.edit_models or (self.edit_model,)
+        chosen = server.edit_model
+        return chosen if chosen is not None and chosen in offered else self.edit_model
+
+    def editing_for(self, server: GuildSettings) -> bool:
+        return self.editing if server.editing is None else server.editing
 
     def resolve(self, server: GuildSettings, options: ImagineOptions) -> ImageRequest:
         """The member's option > the server's default > the bot's default. A server default

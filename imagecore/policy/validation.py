@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from imagecore.api.request import MAX_NEGATIVE_PROMPT
+from imagecore.i18n.languages import SERVER_LANGUAGE_CHOICES
 from imagecore.policy.blocked_words import MAX_RULES, compile_rule
 from imagecore.policy.guild_settings import BotDefaults, GuildSettings
 from imagecore.policy.sizes import normalise_size
@@ -30,6 +31,9 @@ LABELS = {
     "watermark": "Watermark",
     "model": "The model",
     "count": "The number of images",
+    "edit_model": "The edit model",
+    "editing": "Editing",
+    "language": "The language",
     "cooldown_seconds": "The cooldown (seconds)",
     "max_pending_per_user": "Images waiting per member",
     "user_daily_images": "Images per member per day",
@@ -85,7 +89,7 @@ def _check(
             if len(text) > MAX_NEGATIVE_PROMPT:
                 raise ValueError(f"{label} may be at most {MAX_NEGATIVE_PROMPT} characters.")
             return text or None
-        case "prompt_extend" | "watermark":
+        case "prompt_extend" | "watermark" | "editing":
             if not isinstance(value, bool):
                 raise ValueError(f"{label} must be on or off.")
             return value
@@ -95,6 +99,19 @@ def _check(
             if model not in offered:
                 raise ValueError(f"Unknown model “{model}”. This bot offers: {', '.join(offered)}.")
             return model
+        case "edit_model":
+            model = _text(label, value).strip()
+            offered = defaults.edit_models or (defaults.edit_model,)
+            if model not in offered:
+                raise ValueError(
+                    f"Unknown edit model “{model}”. This bot offers: {', '.join(offered)}."
+                )
+            return model
+        case "language":
+            tag = _text(label, value).strip()
+            if tag not in SERVER_LANGUAGE_CHOICES:
+                raise ValueError(f"{label} must be one of {', '.join(SERVER_LANGUAGE_CHOICES)}.")
+            return None if tag == "auto" else tag
         case "count":
             number = _whole(value)
             if number is None or not 1 <= number <= defaults.max_images:

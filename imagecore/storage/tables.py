@@ -26,6 +26,9 @@ guild_settings = sa.Table(
     sa.Column("watermark", sa.Boolean),
     sa.Column("model", sa.String(100)),
     sa.Column("count", sa.Integer),  # revision 0003
+    sa.Column("edit_model", sa.String(100)),  # revision 0005
+    sa.Column("editing", sa.Boolean),  # revision 0005
+    sa.Column("language", sa.String(16)),  # revision 0005
     sa.Column("cooldown_seconds", sa.Integer),
     sa.Column("max_pending_per_user", sa.Integer),
     sa.Column("user_daily_images", sa.Integer),
