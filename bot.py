@@ -280,6 +280,7 @@ def defaults_from(config: Settings) -> BotDefaults:
         max_images=config.max_images_per_request,
         edit_model=config.image_edit_model,
         edit_models=config.image_edit_models,
+        capabilities=config.model_capabilities,
     )
 
 

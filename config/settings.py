@@ -27,7 +27,12 @@ from config.parsing import (
     sizes,
 )
 from imagecore.api.styles import ApiStyle, make_style
-from imagecore.editing.capabilities import MODELS, capabilities_for
+from imagecore.editing.capabilities import (
+    MODELS,
+    ModelCapabilities,
+    capabilities_for,
+    parse_overrides,
+)
 
 __all__ = ["ConfigError", "Secret", "Settings", "describe_api", "load_settings"]
 
@@ -58,6 +63,8 @@ class Settings:
     image_models: tuple[str, ...] = ("qwen-image",)
     image_edit_model: str = "qwen-image-edit-plus"  # /imagine-edit
     image_edit_models: tuple[str, ...] = ("qwen-image-edit-plus",)  # moderators' choices
+    # What each model takes, where the self-hoster overrides the built-in table.
+    model_capabilities: Mapping[str, ModelCapabilities] = field(default_factory=dict)
     database_url: Secret = field(default_factory=lambda: Secret("sqlite:///data/bot.db"))
     history_days: int = 90
     allow_dms: bool = False
@@ -76,6 +83,7 @@ class Settings:
             self.image_api_style,
             extra_fields=self.image_api_extra_fields,
             region_hint=region_hint(self.image_api_base_url),
+            models=self.model_capabilities,
         )
 
     @property
@@ -148,25 +156,34 @@ def _models(
     return tuple(dict.fromkeys([default_model, *names]))
 
 
-def _edit_model(env: Mapping[str, str]) -> str:
+def _capabilities(env: Mapping[str, str]) -> dict[str, ModelCapabilities]:
+    try:
+        return parse_overrides(env.get("IMAGE_MODEL_CAPABILITIES", ""))
+    except ValueError as exc:
+        raise ConfigError("IMAGE_MODEL_CAPABILITIES", str(exc)) from None
+
+
+def _edit_model(env: Mapping[str, str], table: Mapping[str, ModelCapabilities]) -> str:
     value = env.get("IMAGE_EDIT_MODEL", "").strip() or "qwen-image-edit-plus"
     if not MODEL_NAME.fullmatch(value):
         raise ConfigError("IMAGE_EDIT_MODEL", f"is not a model name, got {value!r}")
-    _must_edit("IMAGE_EDIT_MODEL", value)
+    _must_edit("IMAGE_EDIT_MODEL", value, table)
     return value
 
 
-def _edit_models(env: Mapping[str, str], default_model: str) -> tuple[str, ...]:
+def _edit_models(
+    env: Mapping[str, str], default_model: str, table: Mapping[str, ModelCapabilities]
+) -> tuple[str, ...]:
     names = _models(env, default_model, "IMAGE_EDIT_MODELS")
     for name in names:
-        _must_edit("IMAGE_EDIT_MODELS", name)
+        _must_edit("IMAGE_EDIT_MODELS", name, table)
     return names
 
 
-def _must_edit(variable: str, model: str) -> None:
+def _must_edit(variable: str, model: str, table: Mapping[str, ModelCapabilities]) -> None:
     # Every edit would be refused by a model that takes no input images.
-    if not capabilities_for(model).edits:
-        known = ", ".join(name for name, caps in MODELS.items() if caps.edits)
+    if not capabilities_for(model, table).edits:
+        known = ", ".join(name for name, caps in {**MODELS, **table}.items() if caps.edits)
         raise ConfigError(variable, f"must name models that edit ({known}), got {model!r}")
 
 
@@ -238,7 +255,8 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         raise ConfigError("DEFAULT_NEGATIVE_PROMPT", "must be at most 500 characters")
     data_dir = env.get("DATA_DIR", "").strip() or "data"
     model = _model(env)
-    edit_model = _edit_model(env)
+    table = _capabilities(env)
+    edit_model = _edit_model(env, table)
     user_daily = env.get("USER_DAILY_IMAGES", "").strip()
     return Settings(
         discord_token=token,
@@ -259,7 +277,8 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         log_level=_log_level(env),
         image_models=_models(env, model),
         image_edit_model=edit_model,
-        image_edit_models=_edit_models(env, edit_model),
+        image_edit_models=_edit_models(env, edit_model, table),
+        model_capabilities=table,
         database_url=_database_url(env, Path(data_dir)),
         history_days=integer(env, "HISTORY_DAYS", 90, 1, 3650),
         allow_dms=boolean(env, "ALLOW_DMS", False),

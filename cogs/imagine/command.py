@@ -18,6 +18,7 @@ from discord.ext import commands
 from cogs.imagine.actions import ResultActions
 from cogs.imagine.cancel_button import CancelButton
 from cogs.imagine.edit_command import ImageEditing
+from cogs.imagine.edit_entry import EditButton, build_edit_menu
 from cogs.imagine.history import job_record
 from cogs.imagine.job import JobTools
 from cogs.imagine.options import build_edit_command, build_imagine_command
@@ -89,6 +90,7 @@ class ImagineCog(commands.Cog):
         self.actions = ResultActions(self)
         self.editing = ImageEditing(self)
         self.edit_command = build_edit_command(self.editing.run, bot.config)
+        self.edit_menu = build_edit_menu(bot.config.allow_dms)
         # Seconds the database may take before a request answers "unavailable".
         self.storage_budget = STORAGE_BUDGET
 
@@ -101,7 +103,8 @@ class ImagineCog(commands.Cog):
             log.warning("could not read recent requests for cooldowns: %s", exc)
         self.bot.tree.add_command(self.command)
         self.bot.tree.add_command(self.edit_command)
-        self.bot.add_dynamic_items(CancelButton, *RESULT_BUTTONS)
+        self.bot.tree.add_command(self.edit_menu)
+        self.bot.add_dynamic_items(CancelButton, EditButton, *RESULT_BUTTONS)
         # The HTTP session is open (setup_hook runs after the login): a resumed job talks
         # through the interaction webhook and needs no gateway.
         self.tasks.spawn(resume_jobs(self.bot, self.tools, self.pending), name="resuming jobs")
@@ -109,7 +112,8 @@ class ImagineCog(commands.Cog):
     async def cog_unload(self) -> None:
         self.bot.tree.remove_command(self.command.name)
         self.bot.tree.remove_command(self.edit_command.name)
-        self.bot.remove_dynamic_items(CancelButton, *RESULT_BUTTONS)
+        self.bot.tree.remove_command(self.edit_menu.name, type=discord.AppCommandType.message)
+        self.bot.remove_dynamic_items(CancelButton, EditButton, *RESULT_BUTTONS)
         # Images already made are posted before the HTTP session closes, and the jobs'
         # last writes (started by those posts) land before the database closes.
         loop = asyncio.get_running_loop()

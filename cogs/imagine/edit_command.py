@@ -23,12 +23,12 @@ from typing import TYPE_CHECKING
 import discord
 
 from cogs.imagine import edit_words
+from cogs.imagine.edit_sources import EditSource
 from cogs.imagine.planned import Planned
 from cogs.utils.sentences import sentence_for
 from imagecore.api.errors import StyleUnsupported
 from imagecore.api.request import ImageRequest
-from imagecore.delivery.text_limits import one_line
-from imagecore.editing.capabilities import ModelCapabilities, capabilities_for
+from imagecore.editing.capabilities import ModelCapabilities
 from imagecore.editing.input_download import (
     DOWNLOAD_TIMEOUT,
     MAX_DOWNLOAD_BYTES,
@@ -87,11 +87,6 @@ def shape_size(width: int, height: int, capabilities: ModelCapabilities) -> str:
     return f"{fitted[0]}*{fitted[1]}"
 
 
-def _name(attachment: discord.Attachment) -> str:
-    # The member's own file name, on one line; mentions are off wherever it is shown.
-    return one_line(attachment.filename, 80) or "The image"
-
-
 class ImageEditing:
     def __init__(self, cog: ImagineCog) -> None:
         self.cog = cog
@@ -115,14 +110,14 @@ class ImageEditing:
         if not defaults.editing_for(server):
             return Message(edit_words.EDITING_OFF)
         model = defaults.edit_model_for(server)
-        capabilities = capabilities_for(model)
-        attachments = options.images[: max(1, capabilities.max_inputs)]
-        for attachment in attachments:
+        capabilities = defaults.capabilities_of(model)
+        sources = options.images[: max(1, capabilities.max_inputs)]
+        for source in sources:
             # Discord says how large the file is: a file over the cap is not fetched at all.
-            if attachment.size > MAX_DOWNLOAD_BYTES:
+            if source.size > MAX_DOWNLOAD_BYTES:
                 return Message(
                     edit_words.DOWNLOAD_TOO_LARGE,
-                    {"name": _name(attachment), "limit_mb": MAX_DOWNLOAD_BYTES // (1024 * 1024)},
+                    {"name": source.name, "limit_mb": MAX_DOWNLOAD_BYTES // (1024 * 1024)},
                 )
         if options.size is not None and not capabilities.accepts_size(options.size):
             return Message(edit_words.SIZE_NOT_OFFERED)
@@ -138,26 +133,27 @@ class ImageEditing:
             prompt_extend=request.prompt_extend and capabilities.prompt_extend,
             negative_prompt=request.negative_prompt if capabilities.negative_prompt else "",
             seed=request.seed if capabilities.seed else None,
+            edited_from=options.edited_from,
         )
 
         async def then(planned: ImageRequest) -> ImageRequest | Message:
             return await self.fetch_inputs(
-                planned, attachments, capabilities, keep_size=bool(options.size)
+                planned, sources, capabilities, keep_size=bool(options.size)
             )
 
-        return Planned(request, 1, then=then)
+        return Planned(request, options.count or 1, then=then)
 
     async def fetch_inputs(
         self,
         request: ImageRequest,
-        attachments: Sequence[discord.Attachment],
+        sources: Sequence[EditSource],
         capabilities: ModelCapabilities,
         *,
         keep_size: bool,
     ) -> ImageRequest | Message:
         """``request`` with its pictures as data URIs, in order; or the sentence for the
         first one that can't be used."""
-        prepared = await asyncio.gather(*(self._prepare(a) for a in attachments))
+        prepared = await asyncio.gather(*(self._prepare(source) for source in sources))
         for outcome in prepared:
             if isinstance(outcome, Message):
                 return outcome
@@ -170,11 +166,11 @@ class ImageEditing:
             request, images=tuple(image.data_uri() for image in images), size=size
         )
 
-    async def _prepare(self, attachment: discord.Attachment) -> PreparedImage | Message:
-        name = _name(attachment)
+    async def _prepare(self, source: EditSource) -> PreparedImage | Message:
+        name = source.name
         try:
             data = await download_input(
-                self.cog.bot.session, attachment.url, limit_seconds=self.download_seconds
+                self.cog.bot.session, source.url, limit_seconds=self.download_seconds
             )
         except InputDownloadFailed as exc:
             log.info("could not fetch an image to edit (%s): %s", exc.problem.value, exc.detail)

@@ -8,6 +8,7 @@ from imagecore.i18n import N_
 
 __all__ = [
     "COMMAND_DESCRIPTION",
+    "DESCRIBE_COUNT",
     "DESCRIBE_IMAGE",
     "DESCRIBE_IMAGE2",
     "DESCRIBE_IMAGE3",
@@ -20,6 +21,7 @@ __all__ = [
     "DOWNLOAD_TOO_LARGE",
     "DOWNLOAD_UNREACHABLE",
     "EDITED_FROM_MANY",
+    "EDITED_FROM_MESSAGE",
     "EDITED_FROM_ONE",
     "EDITING_OFF",
     "EDIT_NOT_RERUNNABLE",
@@ -41,6 +43,7 @@ DESCRIBE_IMAGE3 = "A third image the instruction can refer to (image 3)"
 DESCRIBE_NEGATIVE = "What to keep out of the result"
 DESCRIBE_SIZE = "Result shape and size (default: the shape of the last image)"
 DESCRIBE_SEED = "Same seed and instruction give a similar result"
+DESCRIBE_COUNT = "How many results to make (each with its own seed)"
 
 # {name} is the attachment's file name, as the member uploaded it.
 DOWNLOAD_TOO_LARGE = N_("{name} is too large to edit (the most is {limit_mb} MB).")
@@ -65,9 +68,21 @@ INPUT_EXTREME_ASPECT = N_(
 SIZE_NOT_OFFERED = N_("That size can't be used for edits here.")
 EDITING_OFF = N_("Editing images is switched off on this server.")
 
+BUTTON_EDIT = N_("🖌️ Edit")
+FORM_TITLE = N_("Edit image")
+FORM_INSTRUCTION = N_("What to change")
+FORM_INSTRUCTION_HINT = N_("e.g. make the sky stormy, add a red scarf")
+FORM_WHICH = N_("Which image")
+NO_IMAGE_IN_MESSAGE = N_(
+    "That message has no image to edit. Use it on a message with a picture attached."
+)
+RESULT_IMAGE_GONE = N_("That image is no longer on the message, so it can't be edited.")
+
 FIELD_EDITED_FROM = N_("Edited from")
 EDITED_FROM_ONE = N_("the attached image")
 EDITED_FROM_MANY = N_("{count} attached images, in order")
+# Translators: a Markdown link to the message the picture was taken from; keep ]({url}).
+EDITED_FROM_MESSAGE = N_("[this message]({url})")
 
 EDIT_NOT_RERUNNABLE = N_(
     "This result was edited from a picture the bot doesn't keep, so it can't be run again "

@@ -8,7 +8,12 @@ from typing import TYPE_CHECKING
 
 import discord
 
-from cogs.imagine.edit_words import EDITED_FROM_MANY, EDITED_FROM_ONE, FIELD_EDITED_FROM
+from cogs.imagine.edit_words import (
+    EDITED_FROM_MANY,
+    EDITED_FROM_MESSAGE,
+    EDITED_FROM_ONE,
+    FIELD_EDITED_FROM,
+)
 from cogs.imagine.words import (
     FIELD_MODEL,
     FIELD_NEGATIVE,
@@ -72,9 +77,12 @@ def result_embed(
         )
     if request.images:  # an edit: the model's input is the member's picture(s)
         count = len(request.images)
-        shown = (
-            say(EDITED_FROM_ONE) if count == 1 else say(Message(EDITED_FROM_MANY, {"count": count}))
-        )
+        if request.edited_from:
+            shown = say(Message(EDITED_FROM_MESSAGE, {"url": request.edited_from}))
+        elif count == 1:
+            shown = say(EDITED_FROM_ONE)
+        else:
+            shown = say(Message(EDITED_FROM_MANY, {"count": count}))
         embed.add_field(name=say(FIELD_EDITED_FROM), value=shown, inline=False)
     embed.add_field(name=say(FIELD_SIZE), value=size_label(request.size), inline=True)
     if len(seeds) > 1:

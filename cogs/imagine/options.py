@@ -11,6 +11,7 @@ import discord
 from discord import app_commands
 
 from cogs.imagine import edit_words
+from cogs.imagine.edit_sources import EditSource
 from imagecore.api.request import MAX_NEGATIVE_PROMPT, MAX_PROMPT, MAX_SEED
 from imagecore.editing.capabilities import capabilities_for
 from imagecore.policy.options import ImagineOptions
@@ -30,10 +31,12 @@ class EditOptions:
     """The /imagine-edit options; ``None`` means "left out"."""
 
     prompt: str  # the instruction
-    images: tuple[discord.Attachment, ...]  # 1 to 3, in the order the model numbers them
+    images: tuple[EditSource, ...]  # 1 to 3, in the order the model numbers them
     negative_prompt: str | None = None
     size: str | None = None  # None: the shape of the last image
     seed: int | None = None
+    count: int | None = None
+    edited_from: str = ""  # the link to the message the pictures are from, if any
 
 
 EditHandler = Callable[["discord.Interaction[ImageBot]", EditOptions], Awaitable[None]]
@@ -42,10 +45,6 @@ EditHandler = Callable[["discord.Interaction[ImageBot]", EditOptions], Awaitable
 def build_imagine_command(handle: Handler, config: Settings) -> app_commands.Command:
     """Built at load time: the size choices and where it may be used come from the config."""
     size_choices = [app_commands.Choice(name=size_label(s), value=s) for s in config.image_sizes]
-    count_choices = [
-        app_commands.Choice(name=str(n), value=n)
-        for n in range(1, config.max_images_per_request + 1)
-    ]
 
     @app_commands.describe(
         prompt="What to draw",
@@ -58,7 +57,7 @@ def build_imagine_command(handle: Handler, config: Settings) -> app_commands.Com
     )
     # One decorator per parameter: their choices are of different types.
     @app_commands.choices(size=size_choices)
-    @app_commands.choices(count=count_choices)
+    @app_commands.choices(count=count_choices(config))
     @app_commands.allowed_contexts(guilds=True, dms=config.allow_dms, private_channels=False)
     @app_commands.allowed_installs(guilds=True, users=False)
     async def imagine(
@@ -81,9 +80,16 @@ def build_imagine_command(handle: Handler, config: Settings) -> app_commands.Com
     )
 
 
+def count_choices(config: Settings) -> list[app_commands.Choice[int]]:
+    return [
+        app_commands.Choice(name=str(n), value=n)
+        for n in range(1, config.max_images_per_request + 1)
+    ]
+
+
 def edit_sizes(config: Settings) -> list[str]:
     """The configured sizes the edit model takes (the provider refuses others)."""
-    capabilities = capabilities_for(config.image_edit_model)
+    capabilities = capabilities_for(config.image_edit_model, config.model_capabilities)
     return [s for s in config.image_sizes if capabilities.accepts_size(s)]
 
 
@@ -100,7 +106,9 @@ def build_edit_command(handle: EditHandler, config: Settings) -> app_commands.Co
         negative_prompt=edit_words.DESCRIBE_NEGATIVE,
         size=edit_words.DESCRIBE_SIZE,
         seed=edit_words.DESCRIBE_SEED,
+        count=edit_words.DESCRIBE_COUNT,
     )
+    @app_commands.choices(count=count_choices(config))
     @app_commands.allowed_contexts(guilds=True, dms=config.allow_dms, private_channels=False)
     @app_commands.allowed_installs(guilds=True, users=False)
     async def imagine_edit(
@@ -112,9 +120,11 @@ def build_edit_command(handle: EditHandler, config: Settings) -> app_commands.Co
         negative_prompt: app_commands.Range[str, 1, MAX_NEGATIVE_PROMPT] | None = None,
         size: str | None = None,
         seed: app_commands.Range[int, 0, MAX_SEED] | None = None,
+        count: int | None = None,
     ) -> None:
-        images = tuple(a for a in (image, image2, image3) if a is not None)
-        await handle(interaction, EditOptions(prompt, images, negative_prompt, size, seed))
+        images = tuple(EditSource.of(a) for a in (image, image2, image3) if a is not None)
+        options = EditOptions(prompt, images, negative_prompt, size, seed, count)
+        await handle(interaction, options)
 
     if size_choices:
         imagine_edit = app_commands.choices(size=size_choices)(imagine_edit)

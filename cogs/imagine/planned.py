@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 
 from cogs.imagine.edit_words import EDIT_NOT_RERUNNABLE
 from imagecore.api.request import MAX_PROMPT, ImageRequest
-from imagecore.editing.capabilities import capabilities_for
 from imagecore.i18n import SayableError
 
 if TYPE_CHECKING:
@@ -41,7 +40,7 @@ def request_from(record: JobRecord, defaults: BotDefaults, **changes: object) ->
     """The recorded request again, with a fresh seed to come and ``changes`` applied. A
     model or size no longer offered gives way to the bot's default. ValueError (a reason)
     when the edited request can't be drawn."""
-    if not capabilities_for(record.model).generates:
+    if not defaults.capabilities_of(record.model).generates:
         # An edit: its input pictures are not kept, so it can't be run from the row alone.
         raise SayableError(EDIT_NOT_RERUNNABLE)
     models = defaults.models or (defaults.model,)

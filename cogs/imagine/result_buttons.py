@@ -1,5 +1,5 @@
 """The buttons under every delivered result: Re-roll, Remix, Use revised prompt, Details
-and Delete.
+and Delete (and, on a second row, Edit: see edit_entry).
 
 Each is a DynamicItem whose custom_id carries the request's job key, and nothing else: the
 click is answered from the job's history row, so it works for any member, after a restart
@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import discord
 
+from cogs.imagine.edit_entry import edit_buttons
 from cogs.imagine.words import (
     BUTTON_DELETE,
     BUTTON_DETAILS,
@@ -21,6 +22,7 @@ from cogs.imagine.words import (
 )
 from cogs.utils.replies import tell_privately
 from cogs.utils.sentences import RESTARTING
+from imagecore.i18n import Catalogs, Language
 
 if TYPE_CHECKING:
     from bot import ImageBot
@@ -37,6 +39,7 @@ __all__ = [
 ]
 
 KEY = r"(?P<key>[0-9a-f]{16})"
+ROW = 5
 
 
 def actions_of(interaction: discord.Interaction[ImageBot]) -> ResultActions | None:
@@ -49,10 +52,12 @@ class _ResultButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"i
     label: ClassVar[str]
     style: ClassVar[discord.ButtonStyle] = discord.ButtonStyle.secondary
 
-    def __init__(self, key: str) -> None:
+    def __init__(self, key: str, label: str | None = None) -> None:
         super().__init__(
             discord.ui.Button(
-                label=self.label, style=self.style, custom_id=f"imagine:{self.action}:{key}"
+                label=label or self.label,
+                style=self.style,
+                custom_id=f"imagine:{self.action}:{key}",
             )
         )
         self.key = key
@@ -118,12 +123,19 @@ class DeleteButton(_ResultButton, template=rf"imagine:delete:{KEY}"):
 RESULT_BUTTONS = (RerollButton, RemixButton, RevisedButton, DetailsButton, DeleteButton)
 
 
-def result_view(key: str, *, revised: bool) -> discord.ui.View:
-    """Five buttons, one row; "Use revised prompt" only when the model revised the prompt
-    into something else."""
+def result_view(
+    key: str, *, revised: bool, images: int = 1, language: Language | None = None
+) -> discord.ui.View:
+    """Five buttons on the first row, in the server's language ("Use revised prompt" only
+    when the model revised the prompt into something else); the Edit buttons, one per
+    image, on the second."""
+    language = language or Catalogs.english_only().language(None)
     view = discord.ui.View(timeout=None)
     for button in RESULT_BUTTONS:
         if button is RevisedButton and not revised:
             continue
-        view.add_item(button(key))
+        view.add_item(button(key, language.say(button.label)))
+    for place, edit in enumerate(edit_buttons(key, images, language)):
+        edit.row = 1 + place // ROW  # five to a row, as Discord allows
+        view.add_item(edit)
     return view

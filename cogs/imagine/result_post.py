@@ -74,7 +74,9 @@ async def post_result(job: ImagineJob, made: Sequence[Made]) -> Delivered | Post
         seeds=[request.seed for request, _ in made] if len(made) > 1 else (),
     )
     revised = any(differing_revision(r.prompt, i.revised_prompt) for r, i in made)
-    view = result_view(job.key, revised=revised)
+    view = result_view(
+        job.key, revised=revised, images=len(fitted), language=response.voices.public
+    )
     # Closed by us: discord.py leaves a buffer it did not open alone, and aiohttp's copy
     # of the image in it would otherwise wait for a full garbage collection.
     buffers = [io.BytesIO(f.data) for f in fitted]

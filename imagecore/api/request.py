@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from imagecore.editing.capabilities import ModelCapabilities, capabilities_for
 from imagecore.i18n import N_, SayableError
 
 __all__ = ["MAX_NEGATIVE_PROMPT", "MAX_PROMPT", "MAX_SEED", "ImageRequest", "build_payload"]
@@ -34,6 +36,8 @@ class ImageRequest:
     seed: int | None = None
     # Input pictures for an edit, as ``data:`` URIs or public URLs, numbered in order.
     images: tuple[str, ...] = ()
+    # The link to the Discord message an edit's pictures came from (shown, never sent).
+    edited_from: str = ""
 
     def __post_init__(self) -> None:
         # Discord enforces these too; the core checks again so no caller can send junk upstream.
@@ -47,8 +51,12 @@ class ImageRequest:
             raise SayableError(SEED_OUT_OF_RANGE, limit=MAX_SEED)
 
 
-def build_payload(request: ImageRequest) -> dict[str, Any]:
-    """The request body of POST /images/generations, as the contract spells it."""
+def build_payload(
+    request: ImageRequest, models: Mapping[str, ModelCapabilities] | None = None
+) -> dict[str, Any]:
+    """The request body of POST /images/generations, as the contract spells it, with only
+    the parameters the request's model takes (``models``: the self-hoster's overrides of
+    the capability table)."""
     parameters: dict[str, Any] = {
         "prompt_extend": request.prompt_extend,
         "watermark": request.watermark,
@@ -59,8 +67,9 @@ def build_payload(request: ImageRequest) -> dict[str, Any]:
         parameters["negative_prompt"] = request.negative_prompt
     if request.seed is not None:
         parameters["seed"] = request.seed
+    taken = capabilities_for(request.model, models).parameter_names()
     return {
         "model": request.model,
         "input": {"messages": [{"role": "user", "content": [{"text": request.prompt}]}]},
-        "parameters": parameters,
+        "parameters": {name: value for name, value in parameters.items() if name in taken},
     }

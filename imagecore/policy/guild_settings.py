@@ -6,10 +6,12 @@ Precedence for image options: the member's option > the server's default > the b
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from imagecore.api.request import ImageRequest
+from imagecore.editing.capabilities import ModelCapabilities, capabilities_for
 from imagecore.policy.options import ImagineOptions
 from imagecore.policy.sizes import normalise_size
 
@@ -96,6 +98,11 @@ class BotDefaults:
     edit_models: tuple[str, ...] = ()
     editing: bool = True
     language: str = "auto"
+    # The self-hoster's overrides of what each model takes (IMAGE_MODEL_CAPABILITIES).
+    capabilities: Mapping[str, ModelCapabilities] = field(default_factory=dict)
+
+    def capabilities_of(self, model: str) -> ModelCapabilities:
+        return capabilities_for(model, self.capabilities)
 
     def edit_model_for(self, server: GuildSettings) -> str:
         """The server's edit model while the bot still offers it, else the bot's."""

@@ -4,7 +4,8 @@ parameters}`` at ``/services/aigc/multimodal-generation/generation``, the images
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from imagecore.api.answers import classify_error, parse_error_body
@@ -20,6 +21,7 @@ from imagecore.api.errors import (
 )
 from imagecore.api.request import ImageRequest, build_payload
 from imagecore.api.styles.base import ParsedAnswer, content_items, dig, load_json, message_images
+from imagecore.editing.capabilities import ModelCapabilities
 
 __all__ = ["DashScopeStyle", "error_class_for"]
 
@@ -65,9 +67,11 @@ class DashScopeStyle:
     region_hint: str = ""
     name: str = "dashscope"
     path: str = "/services/aigc/multimodal-generation/generation"
+    # The self-hoster's overrides of what each model takes (IMAGE_MODEL_CAPABILITIES).
+    models: Mapping[str, ModelCapabilities] = field(default_factory=dict)
 
     def build_body(self, request: ImageRequest) -> dict[str, Any]:
-        body = build_payload(request)
+        body = build_payload(request, self.models)
         body["input"]["messages"][0]["content"] = content_items(request)
         return body
 

@@ -4,7 +4,8 @@ and errors whose provider code is lost (classified by status and message)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from imagecore.api.answers import classify_error
@@ -19,6 +20,7 @@ from imagecore.api.styles.base import (
     message_images,
     revised,
 )
+from imagecore.editing.capabilities import ModelCapabilities
 
 __all__ = ["RelayStyle"]
 
@@ -27,9 +29,11 @@ __all__ = ["RelayStyle"]
 class RelayStyle:
     name: str = "relay"
     path: str = "/images/generations"
+    # The self-hoster's overrides of what each model takes (IMAGE_MODEL_CAPABILITIES).
+    models: Mapping[str, ModelCapabilities] = field(default_factory=dict)
 
     def build_body(self, request: ImageRequest) -> dict[str, Any]:
-        body = build_payload(request)
+        body = build_payload(request, self.models)
         body["input"]["messages"][0]["content"] = content_items(request)
         # Older relay builds refuse a body without it; upstream, ``input`` wins.
         body["prompt"] = request.prompt

@@ -26,7 +26,15 @@ from .interactions import (
     MODAL_SUBMIT,
     InteractionRecord,
 )
-from .models import Channel, Guild, Member, StoredAttachment, StoredMessage, User
+from .models import (
+    Channel,
+    Guild,
+    Member,
+    StoredAttachment,
+    StoredMessage,
+    UploadedFile,
+    User,
+)
 from .options import AttachmentInput, ResolvedBuilder, build_options
 from .validation import CHAT_INPUT, MESSAGE_COMMAND, USER_COMMAND
 
@@ -323,6 +331,27 @@ class InteractionDriver(GatewayEvents):
             APPLICATION_COMMAND, guild, channel, plain_user, member, data, command_name=name
         )
         return await self._dispatch_interaction(record)
+
+    def post_as(
+        self,
+        guild: Guild | None,
+        channel: Channel | None,
+        user: Member | User,
+        content: str = "",
+        *,
+        files: Sequence[AttachmentInput] = (),
+    ) -> StoredMessage:
+        """A message the member typed in their client, with ``files`` uploaded with it."""
+        channel, plain_user, member = self._context(guild, channel, user)
+        uploads = [
+            UploadedFile(f"files[{index}]", f.filename, f.content_type, f.data)
+            for index, f in enumerate(files)
+        ]
+        message = self.messages.create(
+            channel, plain_user, {"content": content}, uploads, author_member=member
+        )
+        self.broadcast_message_create(message)
+        return message
 
     async def invoke_message_command(
         self,
