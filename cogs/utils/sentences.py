@@ -20,6 +20,8 @@ from imagecore.api.errors import (
     ContentRejected,
     ImageAPIError,
     ImageDownloadFailed,
+    InputNotUsable,
+    InputRejected,
     MalformedAnswer,
     RequestTimedOut,
     ServerError,
@@ -46,6 +48,20 @@ UNEXPECTED = N_(
 
 # Most specific class first: the first isinstance match wins.
 SENTENCES: tuple[tuple[type[ImageAPIError], str], ...] = (
+    (
+        InputRejected,
+        N_(
+            "The image service refused this picture or instruction because it may break its "
+            "content rules. Try another picture or different wording."
+        ),
+    ),
+    (
+        InputNotUsable,
+        N_(
+            "The image service could not use this picture (its format, size or resolution). "
+            "Try another one, for example a PNG or JPEG of at least 512 pixels a side."
+        ),
+    ),
     (
         ContentRejected,
         N_(

@@ -17,14 +17,18 @@ from imagecore.api.errors import (
     BillingProblem,
     ContentRejected,
     ImageAPIError,
+    InputNotUsable,
+    InputRejected,
     MalformedAnswer,
     ServerError,
+    StyleUnsupported,
     Throttled,
 )
 
 __all__ = [
     "AnswerItem",
     "ErrorInfo",
+    "about_inputs",
     "classify_error",
     "decode_b64",
     "parse_error_body",
@@ -71,7 +75,12 @@ def _squash(text: str) -> str:
 
 
 CONTENT_CODES = frozenset(
-    {"DataInspectionFailed", "IPInfringementSuspect", "data_inspection_failed"}
+    {
+        "DataInspectionFailed",
+        "IPInfringementSuspect",
+        "data_inspection_failed",
+        "InvalidParameter.DataInspection",
+    }
 )
 CONTENT_TEXT = re.compile(
     r"inappropriate content|data inspection|ip infringement|content[ _]policy|"
@@ -95,6 +104,42 @@ BILLING_TEXT = re.compile(
     re.IGNORECASE,
 )
 AUTH_TEXT = re.compile(r"api[- _]?key|unauthori[sz]ed|access denied|forbidden|无效的令牌", re.I)
+
+
+# What DashScope says when an edit's picture is the problem (its format, size, link or
+# resolution), as opposed to a model or parameter the bot chose.
+INPUT_CODES = frozenset({"InvalidURL", "BadRequest.TooLarge"})
+INPUT_TEXT = re.compile(
+    r"\bimages?\b|\burl\b|download|resolution|pixel|aspect|file (format|size)|too large|"
+    r"input data|图片|图像",
+    re.IGNORECASE,
+)
+OUTPUT_TEXT = re.compile(r"\boutput\b", re.IGNORECASE)
+MODEL_NAMES = re.compile(r"\b(?:qwen|wan)[\w.]*(?:-[\w.]+)*", re.IGNORECASE)  # not "image"
+
+
+def about_inputs(error: ImageAPIError) -> ImageAPIError:
+    """``error`` of a request that carried input pictures, made specific when it is about
+    them: moderation of the input, or a picture the provider could not use."""
+    if isinstance(error, InputRejected | InputNotUsable | StyleUnsupported):
+        return error
+    kwargs = {
+        "status": error.status,
+        "code": error.code,
+        "request_id": error.request_id,
+        "retry_after": error.retry_after,
+    }
+    if isinstance(error, ContentRejected):
+        if OUTPUT_TEXT.search(error.detail):
+            return error  # the image it made was refused, not the member's
+        return InputRejected(error.detail, **kwargs)
+    if isinstance(error, BadRequest) and (
+        error.code in INPUT_CODES
+        or error.status == 413
+        or INPUT_TEXT.search(MODEL_NAMES.sub("", error.detail))
+    ):
+        return InputNotUsable(error.detail, **kwargs)
+    return error
 
 
 def classify_error(

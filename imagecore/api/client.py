@@ -18,7 +18,7 @@ from typing import Any
 
 import aiohttp
 
-from imagecore.api.answers import AnswerItem, decode_b64, parse_retry_after
+from imagecore.api.answers import AnswerItem, about_inputs, decode_b64, parse_retry_after
 from imagecore.api.attempts import (
     Attempt,
     AttemptGate,
@@ -156,7 +156,13 @@ class ImageClient:
             while True:
                 try:
                     images = await self._attempt(
-                        payload, len(attempts) + 1, end, attempts, on_answered, every
+                        payload,
+                        len(attempts) + 1,
+                        end,
+                        attempts,
+                        on_answered,
+                        every=every,
+                        edits=bool(request.images),
                     )
                     made = tuple(attempts)
                     return tuple(dataclasses.replace(i, attempts=made) for i in images)
@@ -187,7 +193,9 @@ class ImageClient:
         end: float,
         attempts: list[Attempt],
         on_answered: Callable[[], None] | None,
+        *,
         every: bool,
+        edits: bool,
     ) -> tuple[GeneratedImage, ...]:
         async with AsyncExitStack() as stack:
             await self._enter_slot(stack, end)
@@ -198,12 +206,13 @@ class ImageClient:
             try:
                 answer = await self._post(payload, timeout)
                 if answer.status != 200:
-                    raise self.style.classify_error(
+                    error = self.style.classify_error(
                         answer.status,
                         answer.body.decode("utf-8", "replace"),
                         retry_after=answer.retry_after,
                         header_request_id=answer.request_id,
                     )
+                    raise about_inputs(error) if edits else error
             except ImageAPIError as exc:
                 attempts.append(
                     Attempt(number, exc.outcome, exc.status, exc.request_id, self._since(started))

@@ -39,6 +39,8 @@ __all__ = [
     "ContentRejected",
     "ImageAPIError",
     "ImageDownloadFailed",
+    "InputNotUsable",
+    "InputRejected",
     "MalformedAnswer",
     "RequestTimedOut",
     "ServerError",
@@ -90,6 +92,14 @@ class BadRequest(ImageAPIError):
     """The provider refused the parameters (unknown model, bad size, ...): a setup problem."""
 
     outcome = "refused"
+
+
+class InputRejected(ContentRejected):
+    """The provider's moderation refused an edit's input (its picture or instruction)."""
+
+
+class InputNotUsable(BadRequest):
+    """The provider could not use an edit's input picture (format, size, resolution)."""
 
 
 class StyleUnsupported(BadRequest):

@@ -12,6 +12,8 @@ from PIL import Image
 
 from cogs.imagine import edit_words
 from cogs.imagine.edit_entry import EDIT_MENU_NAME
+from cogs.utils.sentences import sentence_for
+from imagecore.api.errors import InputNotUsable, InputRejected
 from tests.e2e.conftest import assert_discord_understood
 from tests.e2e.test_image_editing import final, outcome, posted_image, private_text, told_privately
 from tests.support.api_standin import APIStandIn, Reply, make_png
@@ -228,3 +230,31 @@ async def test_a_servers_edit_model_is_the_one_sent(tmp_path):
         )
         await refused.wait_done()
         assert "qwen-image-max" in private_text(refused) and "offers" in private_text(refused)
+
+
+# -- the provider's word on the picture ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("code", "message", "error"),
+    [
+        ("DataInspectionFailed", "Input data may contain inappropriate content.", InputRejected),
+        ("InvalidParameter", "The image resolution is too small", InputNotUsable),
+    ],
+)
+async def test_an_input_the_provider_refuses_has_its_own_sentence(h, code, message, error):
+    h.api.queue(Reply.dashscope_error(400, code, message))
+    upload = h.discord.upload("cat.png", picture(512, 512, (9, 9, 9)))
+    record = await outcome(
+        await h.discord.invoke(
+            h.guild, h.channel, h.alice, "imagine-edit", image=upload, prompt="add a hat"
+        )
+    )
+    assert told_privately(record) or not posted_image(record)
+    shown = "\n".join(m.content for m in record.messages if not m.deleted)
+    assert sentence_for(error("x")) in shown
+    # The same answer to /imagine is the general sentence.
+    h.api.queue(Reply.dashscope_error(400, code, message))
+    drawn = await outcome(await h.imagine(prompt="a hat"))
+    shown = "\n".join(m.content for m in drawn.messages if not m.deleted)
+    assert sentence_for(error("x")) not in shown
