@@ -14,6 +14,8 @@ from typing import Literal
 
 import regex
 
+from imagecore.i18n import N_, SayableError
+
 __all__ = [
     "CLEAR",
     "MAX_RULES",
@@ -41,8 +43,22 @@ PROBES = (
 FLAGS = regex.IGNORECASE | regex.VERSION0
 
 
-class InvalidRule(ValueError):
-    """Said to the moderator as is."""
+class InvalidRule(SayableError):
+    """A rule that can't be used: a SayableError (so a ValueError), its sentence said to
+    the moderator in their language."""
+
+
+RULE_EMPTY = N_("The rule is empty.")
+# Translators: {limit} is a number of characters.
+RULE_TOO_LONG = N_("A rule may be at most {limit} characters.")
+# Translators: {reason} is the regular-expression engine's own explanation, in English.
+REGEX_INVALID = N_("That regular expression is not valid: {reason}.")
+REGEX_TOO_COMPLEX = N_("That regular expression is too complex; simplify it.")
+REGEX_TOO_SLOW = N_(
+    "That regular expression is too slow on long prompts; simplify it "
+    "(nested repeats such as (a+)+ are the usual cause)."
+)
+REGEX_MATCHES_ALL = N_("That regular expression matches every prompt.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,14 +75,14 @@ def _parse(text: str) -> BlockedRule:
     """Compile one rule without trying it on the probes (those are for new rules)."""
     text = text.strip()
     if not text or text == "re:":
-        raise InvalidRule("The rule is empty.")
+        raise InvalidRule(RULE_EMPTY)
     if len(text) > MAX_RULE_LENGTH:
-        raise InvalidRule(f"A rule may be at most {MAX_RULE_LENGTH} characters.")
+        raise InvalidRule(RULE_TOO_LONG, limit=MAX_RULE_LENGTH)
     if text.startswith("re:"):
         try:
             pattern = regex.compile(text[3:], FLAGS)
         except (regex.error, OverflowError, RecursionError) as exc:
-            raise InvalidRule(f"That regular expression is not valid: {exc}.") from None
+            raise InvalidRule(REGEX_INVALID, reason=str(exc)) from None
     else:
         # Whole words: not inside a longer word, case-insensitive. A literal with two
         # lookarounds is linear in the prompt: it cannot run away.
@@ -82,17 +98,14 @@ def compile_rule(text: str) -> BlockedRule:
     if not rule.is_regex:
         return rule
     if time.monotonic() - started > COMPILE_LIMIT:
-        raise InvalidRule("That regular expression is too complex; simplify it.")
+        raise InvalidRule(REGEX_TOO_COMPLEX)
     for probe in PROBES:
         try:
             rule.pattern.search(probe, timeout=MATCH_TIMEOUT)
         except TimeoutError:
-            raise InvalidRule(
-                "That regular expression is too slow on long prompts; simplify it "
-                "(nested repeats such as (a+)+ are the usual cause)."
-            ) from None
+            raise InvalidRule(REGEX_TOO_SLOW) from None
     if rule.pattern.search(""):
-        raise InvalidRule("That regular expression matches every prompt.")
+        raise InvalidRule(REGEX_MATCHES_ALL)
     return rule
 
 
