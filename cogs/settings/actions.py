@@ -10,23 +10,37 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from cogs.settings.format import describe_change
+from cogs.utils.command_tree import ONLY_IN_SERVERS
 from cogs.utils.errors import InvalidInput
 from cogs.utils.mod_log import post_mod_log
 from cogs.utils.replies import tell_privately
+from cogs.utils.voices import private_language, public_language
+from imagecore.i18n import N_, Language, Message
 from imagecore.policy.guild_settings import SettingChange
 from imagecore.policy.validation import validate_changes
 from imagecore.storage import ListEditError
+from imagecore.storage.guild_lists import AlreadyListed, ListFull, NotListed
 
 if TYPE_CHECKING:
     from bot import ImageBot
 
-__all__ = ["SettingsActions", "guild_id_of"]
+__all__ = ["SettingsActions", "change_lines", "guild_id_of"]
+
+NOTHING_CHANGED = N_("Nothing changed: the settings already were like that.")
+CHANGED = N_("Changed:")
+# Translators: posted to the server's log channel, followed by one line per setting.
+LOGGED_CHANGE = N_("⚙️ <@{user_id}> changed /imagine settings:")
+CANT_LIST = N_("That can't be put on the list.")
+ALREADY_LISTED = N_("That is already on the list.")
+NOT_LISTED = N_("That is not on the list.")
+# Translators: {limit} is the most entries the list may hold.
+LIST_FULL = N_("The list is full: it may hold at most {limit} entries.")
 
 
 def guild_id_of(interaction: discord.Interaction) -> int:
     # The group is guild_only and its check refuses DMs; this only narrows the type.
     if interaction.guild_id is None:
-        raise InvalidInput("This command works only inside a server.")
+        raise InvalidInput(ONLY_IN_SERVERS)
     return interaction.guild_id
 
 
@@ -60,14 +74,14 @@ class SettingsActions:
             # an id is an id); its normalised form is what is stored.
             checked = (await self.checked({name: (add,)}))[name]
             if not isinstance(checked, tuple) or len(checked) != 1:
-                raise InvalidInput("That can't be put on the list.")
+                raise InvalidInput(CANT_LIST)
             add = checked[0]
         try:
             applied = await self.bot.storage.edit_guild_list(
                 guild_id, interaction.user.id, name, add=add, remove=remove, max_items=max_items
             )
         except ListEditError as exc:
-            raise InvalidInput(str(exc)) from None
+            raise InvalidInput(list_refusal(exc)) from None
         self.bot.settings_cache.invalidate(guild_id)
         await self.report(interaction, applied)
 
@@ -79,21 +93,37 @@ class SettingsActions:
                 return await asyncio.to_thread(validate_changes, changes, self.bot.defaults)
             return validate_changes(changes, self.bot.defaults)
         except ValueError as exc:
-            raise InvalidInput(str(exc)) from None
+            # The core's refusals are SayableErrors: their sentence goes on whole.
+            raise InvalidInput.because(exc) from None
 
     async def report(
         self, interaction: discord.Interaction, applied: Sequence[SettingChange]
     ) -> None:
         if not applied:
-            await tell_privately(
-                interaction, "Nothing changed: the settings already were like that."
-            )
+            await tell_privately(interaction, NOTHING_CHANGED)
             return
-        lines = "\n".join(f"• {describe_change(c)}" for c in applied)
-        await tell_privately(interaction, f"Changed:\n{lines}")
+        mine = private_language(interaction)
+        await tell_privately(interaction, [CHANGED, change_lines(applied, mine)])
         settings = await self.bot.settings_cache.get(guild_id_of(interaction))
+        # The log channel reads the server's language (as set now, if this changed it).
+        public = public_language(interaction, settings.language)
+        header = public.say(Message(LOGGED_CHANGE, {"user_id": interaction.user.id}))
         await post_mod_log(
-            self.bot,
-            settings.log_channel_id,
-            f"⚙️ <@{interaction.user.id}> changed /imagine settings:\n{lines}",
+            self.bot, settings.log_channel_id, f"{header}\n{change_lines(applied, public)}"
         )
+
+
+def change_lines(applied: Sequence[SettingChange], language: Language) -> str:
+    """One bullet per change, said in ``language``."""
+    return "\n".join(f"• {describe_change(c, language)}" for c in applied)
+
+
+def list_refusal(exc: ListEditError) -> str | Message:
+    """What a moderator reads when the list refuses an edit."""
+    if isinstance(exc, AlreadyListed):
+        return ALREADY_LISTED
+    if isinstance(exc, NotListed):
+        return NOT_LISTED
+    if isinstance(exc, ListFull):
+        return Message(LIST_FULL, {"limit": exc.limit})
+    return str(exc)

@@ -12,12 +12,15 @@ from discord.ext import commands
 
 from cogs.settings.actions import guild_id_of
 from cogs.settings.checks import own_channel, own_role
-from cogs.settings.format import describe_setting
+from cogs.settings.format import LANGUAGE_NAMES, describe_setting
 from cogs.settings.lists import ListCommands
-from cogs.settings.reset_view import KeepButton, ResetButton, reset_question
+from cogs.settings.reset_view import RESET_QUESTION, KeepButton, ResetButton, reset_question
 from cogs.utils.errors import InvalidInput
 from cogs.utils.replies import tell_privately
+from cogs.utils.voices import private_language
+from imagecore.i18n import N_, Message
 from imagecore.i18n.languages import SERVER_LANGUAGE_CHOICES
+from imagecore.i18n.sizes import localized_size_label
 from imagecore.policy.admission import utc_day
 from imagecore.policy.guild_settings import effective_settings
 from imagecore.policy.sizes import size_label
@@ -41,13 +44,23 @@ DEFAULT_FIELDS = (
     "editing",
 )
 LIMIT_FIELDS = (*LIMIT_BOUNDS, "exempt_role_id")
-# Each language in its own words, so a moderator finds theirs whatever Discord shows.
-LANGUAGE_NAMES = {
-    "auto": "auto (the server's Discord language)",
-    "zh-CN": "简体中文",
-    "zh-TW": "繁體中文",
-    "en-US": "English",
-}
+
+# Discord names the permission "Manage Server"; say it as Discord does in your language.
+ONLY_MODERATORS = N_("Only moderators with Manage Server can change these settings.")
+GIVE_AN_OPTION = N_("Give at least one option to change.")
+# Translators: {channel} is a channel mention; "Send Messages" is Discord's permission,
+# named as Discord names it in your language.
+CANT_SEND_THERE = N_("I can't send messages in {channel}; give me Send Messages there first.")
+# Translators: /imagine-settings stats. {count} and the others are numbers of images.
+STATS_TODAY = N_("**Images today:** {count}")
+STATS_WEEK = N_("**Last 7 days:** {images} (of {requests} requests)")
+# Translators: {members} is a list of member mentions, each with a number of images.
+STATS_TOP = N_("**Top members (7 days):** {members}")
+# Translators: {failures} lists kinds of failure (internal names such as ContentRejected),
+# each with a count.
+STATS_FAILURES = N_("**Failures (7 days):** {failures}")
+NOBODY_YET = N_("nobody yet")
+NO_FAILURES = N_("none")
 
 
 def clear_choices(names: tuple[str, ...]) -> list[app_commands.Choice[str]]:
@@ -73,9 +86,7 @@ class SettingsCog(ListCommands, commands.GroupCog, group_name="imagine-settings"
         # default_permissions only hides the command; the bot checks again.
         perms = interaction.permissions
         if interaction.guild is None or not (perms.manage_guild or perms.administrator):
-            await tell_privately(
-                interaction, "Only moderators with Manage Server can change these settings."
-            )
+            await tell_privately(interaction, ONLY_MODERATORS)
             return False
         if interaction.command is not None and interaction.command.name != "reset":
             # Acknowledge before touching the database: a locked one may take seconds.
@@ -87,8 +98,9 @@ class SettingsCog(ListCommands, commands.GroupCog, group_name="imagine-settings"
     @app_commands.command(name="show", description="Every setting in force and where it comes from")
     async def show(self, interaction: discord.Interaction[ImageBot]) -> None:
         settings = await self.bot.storage.guild_settings(guild_id_of(interaction))
-        lines = [describe_setting(s) for s in effective_settings(settings, self.bot.defaults)]
-        await tell_privately(interaction, "\n".join(lines))
+        language = private_language(interaction)
+        in_force = effective_settings(settings, self.bot.defaults)
+        await tell_privately(interaction, [describe_setting(s, language) for s in in_force])
 
     @app_commands.command(
         name="stats", description="Images made today and this week, top members, failures"
@@ -101,18 +113,23 @@ class SettingsCog(ListCommands, commands.GroupCog, group_name="imagine-settings"
         failures = ", ".join(
             f"{name} {count}" for name, count in sorted(stats.failures_by_class_7d.items())
         )
+        week = {"images": stats.images_7d, "requests": stats.jobs_7d}
         await tell_privately(
             interaction,
-            f"**Images today:** {stats.images_today}\n**Last 7 days:** {stats.images_7d} "
-            f"(of {stats.jobs_7d} requests)\n**Top members (7 days):** {top or 'nobody yet'}\n"
-            f"**Failures (7 days):** {failures or 'none'}",
+            [
+                Message(STATS_TODAY, {"count": stats.images_today}),
+                Message(STATS_WEEK, week),
+                Message(STATS_TOP, {"members": top or Message(NOBODY_YET)}),
+                Message(STATS_FAILURES, {"failures": failures or Message(NO_FAILURES)}),
+            ],
         )
 
     @app_commands.command(name="reset", description="Put every setting back to the bot's defaults")
     async def reset(self, interaction: discord.Interaction[ImageBot]) -> None:
+        language = private_language(interaction)
         await interaction.response.send_message(
-            "Reset every /imagine setting of this server to the bot's defaults?",
-            view=reset_question(self.bot.clock()),
+            language.say(RESET_QUESTION),
+            view=reset_question(self.bot.clock(), language),
             ephemeral=True,
         )
 
@@ -162,10 +179,13 @@ class SettingsCog(ListCommands, commands.GroupCog, group_name="imagine-settings"
     async def size_choices(
         self, interaction: discord.Interaction[ImageBot], current: str
     ) -> list[app_commands.Choice[str]]:
+        language = private_language(interaction)
+        labels = {s: localized_size_label(language, s) for s in self.bot.config.image_sizes}
+        wanted = current.lower()
         return [
-            app_commands.Choice(name=size_label(s), value=s)
-            for s in self.bot.config.image_sizes
-            if current.lower() in size_label(s).lower() or current in s
+            app_commands.Choice(name=label, value=s)
+            for s, label in labels.items()
+            if wanted in label.lower() or wanted in size_label(s).lower() or current in s
         ][:25]
 
     @defaults.autocomplete("model")
@@ -239,7 +259,7 @@ class SettingsCog(ListCommands, commands.GroupCog, group_name="imagine-settings"
         if clear is not None:
             changes[clear] = None
         if not changes:
-            raise InvalidInput("Give at least one option to change.")
+            raise InvalidInput(GIVE_AN_OPTION)
         await self.change(interaction, **changes)
 
     @app_commands.command(
@@ -252,9 +272,7 @@ class SettingsCog(ListCommands, commands.GroupCog, group_name="imagine-settings"
         if channel is not None:
             own_channel(interaction, channel)
             if not channel.permissions_for(channel.guild.me).send_messages:
-                raise InvalidInput(
-                    f"I can't send messages in {channel.mention}; give me Send Messages there first."
-                )
+                raise InvalidInput(Message(CANT_SEND_THERE, {"channel": channel.mention}))
         await self.change(interaction, log_channel_id=channel.id if channel else None)
 
 

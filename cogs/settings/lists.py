@@ -12,12 +12,15 @@ from discord.ext import commands
 from cogs.settings.actions import SettingsActions, guild_id_of
 from cogs.settings.checks import own_channel, own_role
 from cogs.utils.replies import tell_privately
+from imagecore.i18n import N_
 from imagecore.policy.blocked_words import MAX_RULES
 
 if TYPE_CHECKING:
     from bot import ImageBot
 
 __all__ = ["ListCommands"]
+
+NO_RULES = N_("No rules: nothing is blocked.")
 
 
 class ListCommands(SettingsActions, commands.Cog):
@@ -84,5 +87,6 @@ class ListCommands(SettingsActions, commands.Cog):
     @blocked.command(name="list", description="Show the blocked-word rules")
     async def blocked_list(self, interaction: discord.Interaction[ImageBot]) -> None:
         settings = await self.bot.storage.guild_settings(guild_id_of(interaction))
-        rules = "\n".join(f"• `{r}`" for r in settings.blocked_words)
-        await tell_privately(interaction, rules or "No rules: nothing is blocked.")
+        # The rules as the moderators wrote them: a list, not a sentence.
+        rules = [f"• `{r}`" for r in settings.blocked_words]
+        await tell_privately(interaction, rules or NO_RULES)

@@ -13,22 +13,35 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from cogs.settings.actions import guild_id_of
-from cogs.settings.format import describe_change
+from cogs.settings.actions import change_lines, guild_id_of
 from cogs.utils.mod_log import post_mod_log
 from cogs.utils.replies import tell_privately
 from cogs.utils.sentences import SETTINGS_UNAVAILABLE
+from cogs.utils.voices import private_language, public_language
+from imagecore.i18n import N_, Language, Message
 from imagecore.storage import StorageUnavailable
 
 if TYPE_CHECKING:
     from bot import ImageBot
 
-__all__ = ["CONFIRM_SECONDS", "KeepButton", "ResetButton", "reset_question"]
+__all__ = ["CONFIRM_SECONDS", "RESET_QUESTION", "KeepButton", "ResetButton", "reset_question"]
 
 log = logging.getLogger(__name__)
 
 CONFIRM_SECONDS = 120
-EXPIRED = "This confirmation has expired; nothing was changed. Run /imagine-settings reset again."
+RESET_QUESTION = N_("Reset every /imagine setting of this server to the bot's defaults?")
+# Translators: the two buttons under the question above.
+RESET_LABEL = N_("Reset everything")
+KEEP_LABEL = N_("Keep")
+EXPIRED = N_(
+    "This confirmation has expired; nothing was changed. Run /imagine-settings reset again."
+)
+ONLY_MODERATORS = N_("Only moderators with Manage Server can reset.")
+RESET_DONE = N_("Reset: every setting is back to the bot's default.")
+NOTHING_TO_RESET = N_("Nothing to reset.")
+NOTHING_CHANGED = N_("Nothing was changed.")
+# Translators: posted to the server's log channel, followed by one line per setting.
+LOGGED_RESET = N_("⚙️ <@{user_id}> reset /imagine settings:")
 
 
 def _asked_at(match: re.Match[str]) -> int:
@@ -39,10 +52,10 @@ class ResetButton(
     discord.ui.DynamicItem[discord.ui.Button[Any]],
     template=r"imagine:settings:reset:(?P<asked>[0-9]+)",
 ):
-    def __init__(self, asked: int) -> None:
+    def __init__(self, asked: int, label: str = RESET_LABEL) -> None:
         super().__init__(
             discord.ui.Button(
-                label="Reset everything",
+                label=label,
                 style=discord.ButtonStyle.danger,
                 custom_id=f"imagine:settings:reset:{asked}",
             )
@@ -57,12 +70,13 @@ class ResetButton(
 
     async def callback(self, interaction: discord.Interaction[ImageBot]) -> None:
         bot = interaction.client
+        say = private_language(interaction).say
         if bot.clock() > self.asked + CONFIRM_SECONDS:
-            await interaction.response.edit_message(content=EXPIRED, view=None)
+            await interaction.response.edit_message(content=say(EXPIRED), view=None)
             return
         perms = interaction.permissions
         if not (perms.manage_guild or perms.administrator):
-            await tell_privately(interaction, "Only moderators with Manage Server can reset.")
+            await tell_privately(interaction, ONLY_MODERATORS)
             return
         guild_id = guild_id_of(interaction)
         try:
@@ -75,17 +89,14 @@ class ResetButton(
             return
         bot.settings_cache.invalidate(guild_id)
         await interaction.response.edit_message(
-            content="Reset: every setting is back to the bot's default."
-            if applied
-            else "Nothing to reset.",
-            view=None,
+            content=say(RESET_DONE if applied else NOTHING_TO_RESET), view=None
         )
         if applied:
-            lines = "\n".join(f"• {describe_change(c)}" for c in applied)
+            # The log channel the server had, in the language it had: both were just reset.
+            public = public_language(interaction, before.language)
+            header = public.say(Message(LOGGED_RESET, {"user_id": interaction.user.id}))
             await post_mod_log(
-                bot,
-                before.log_channel_id,
-                f"⚙️ <@{interaction.user.id}> reset /imagine settings:\n{lines}",
+                bot, before.log_channel_id, f"{header}\n{change_lines(applied, public)}"
             )
 
 
@@ -93,10 +104,10 @@ class KeepButton(
     discord.ui.DynamicItem[discord.ui.Button[Any]],
     template=r"imagine:settings:keep:(?P<asked>[0-9]+)",
 ):
-    def __init__(self, asked: int) -> None:
+    def __init__(self, asked: int, label: str = KEEP_LABEL) -> None:
         super().__init__(
             discord.ui.Button(
-                label="Keep",
+                label=label,
                 style=discord.ButtonStyle.secondary,
                 custom_id=f"imagine:settings:keep:{asked}",
             )
@@ -109,11 +120,14 @@ class KeepButton(
         return cls(_asked_at(match))
 
     async def callback(self, interaction: discord.Interaction[ImageBot]) -> None:
-        await interaction.response.edit_message(content="Nothing was changed.", view=None)
+        say = private_language(interaction).say
+        await interaction.response.edit_message(content=say(NOTHING_CHANGED), view=None)
 
 
-def reset_question(asked: float) -> discord.ui.View:
+def reset_question(asked: float, language: Language) -> discord.ui.View:
+    """The two buttons, labelled in the moderator's language (a click is answered in the
+    clicker's, whatever the labels)."""
     view = discord.ui.View(timeout=None)
-    view.add_item(ResetButton(int(asked)))
-    view.add_item(KeepButton(int(asked)))
+    view.add_item(ResetButton(int(asked), language.say(RESET_LABEL)))
+    view.add_item(KeepButton(int(asked), language.say(KEEP_LABEL)))
     return view
