@@ -43,6 +43,7 @@ __all__ = [
     "MAX_CHOICE_NAME",
     "MAX_DESCRIPTION",
     "MAX_NAME",
+    "MENU_NAME",
     "NAME_PATTERN",
     "OPTION_NAME",
     "TRANSLATED_LOCALES",
@@ -70,6 +71,7 @@ COPYRIGHT_HOLDER = "the qwen-image-discord-bot authors"
 DESCRIPTION = "description"
 OPTION_NAME = "option name"
 CHOICE = "choice"
+MENU_NAME = "menu name"
 
 # Discord locales the catalogs translate; every other one sees the English definitions.
 TRANSLATED_LOCALES = frozenset({discord.Locale.chinese, discord.Locale.taiwan_chinese})
@@ -93,10 +95,18 @@ class CommandText:
     msgid: str
 
 
-def catalog_entry(location: TranslationContextLocation, message: str) -> CommandText | None:
+def catalog_entry(
+    location: TranslationContextLocation, message: str, data: object = None
+) -> CommandText | None:
     """Where in the commands catalog a string of the command tree is translated, or None
-    for what is never translated: command and group names, a choice without a letter
-    (counts: 1, 2, 3), and the placeholder description of an undescribed option."""
+    for what is never translated: slash command and group names, a choice without a
+    letter (counts: 1, 2, 3), and the placeholder description of an undescribed option.
+    A context menu's name ("Edit image") is what members read in the Apps menu: it is
+    translated."""
+    if location is TranslationContextLocation.command_name:
+        return (
+            CommandText(MENU_NAME, message) if isinstance(data, app_commands.ContextMenu) else None
+        )
     if location in _DESCRIPTIONS:
         return None if message == _UNDESCRIBED else CommandText(DESCRIPTION, message)
     if location is TranslationContextLocation.parameter_name:
@@ -123,6 +133,8 @@ def within_limits(location: TranslationContextLocation, text: str) -> bool:
         return valid_name(text)
     if location is TranslationContextLocation.choice_name:
         return 1 <= len(text) <= MAX_CHOICE_NAME
+    if location is TranslationContextLocation.command_name:  # a context menu's
+        return 1 <= len(text) <= MAX_NAME
     return 1 <= len(text) <= MAX_DESCRIPTION
 
 
@@ -174,7 +186,7 @@ class CommandTranslator(app_commands.Translator):
             if size is not None:
                 label = localized_size_label(language, size)
                 return None if label == message else label
-        entry = catalog_entry(location, message)
+        entry = catalog_entry(location, message, data)
         return None if entry is None else language.command_text(entry.context, entry.msgid)
 
 
@@ -203,7 +215,7 @@ class _Recorder(app_commands.Translator):
             where = self._parameter
         else:
             where = f"/{data.qualified_name}"
-        entry = catalog_entry(location, string.message)
+        entry = catalog_entry(location, string.message, data)
         if entry is not None:
             self.found.setdefault(entry, set()).add(where)
         return None

@@ -23,6 +23,7 @@ from cogs.imagine.words import (
     UNKNOWN_JOB,
 )
 from cogs.utils.replies import tell_privately
+from cogs.utils.voices import private_language
 from imagecore.i18n import Message, SayableError
 from imagecore.storage import JobRecord, StorageUnavailable
 
@@ -89,7 +90,8 @@ class ResultActions:
         if isinstance(found, str):
             await tell_privately(interaction, found)
             return
-        modal = RemixModal(self, found, self.cog.bot.config.image_sizes)
+        language = private_language(interaction)
+        modal = RemixModal(self, found, self.cog.bot.config.image_sizes, language)
         await interaction.response.send_modal(modal)
 
     async def run_remix(

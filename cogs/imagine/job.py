@@ -44,6 +44,8 @@ __all__ = ["ImagineJob", "JobTools"]
 
 log = logging.getLogger(__name__)
 
+MAX_ATTACHMENTS = 10
+
 EDIT_INTERVAL = 2.0  # at most one status edit per message per 2 s
 TICK_INTERVAL = 5.0  # how often "Generating… N s" counts up
 
@@ -147,7 +149,7 @@ class ImagineJob:
             self._ticker = self.tools.tasks.spawn(self._tick(), name="status ticker")
         ticket = slot.ticket
         try:
-            image = await self.tools.client.generate(
+            images = await self.tools.client.generate_all(
                 slot.request,
                 deadline=self.deadline,
                 # The provider's slot is free: the next job starts while this one downloads.
@@ -167,8 +169,9 @@ class ImagineJob:
             log.exception("image job failed unexpectedly")
             self._settle(slot, Failure("failed", "Unexpected", UNEXPECTED))
             raise JobFailed("unexpected") from None
-        slot.attempts = tuple(image.attempts)
-        slot.image = image
+        slot.attempts = tuple(images[0].attempts)
+        slot.image, *more = images
+        slot.extra = tuple(more)
         self._settle(slot, None)
 
     async def on_update(self, ticket: Ticket) -> None:
@@ -252,7 +255,9 @@ class ImagineJob:
                 await self.fail(told)
             return
         self.live.mark("delivering")
-        delivered = await post_result(self, [(s.request, s.image) for s in made if s.image])
+        pairs = [(s.request, image) for s in made for image in s.images]
+        # A message holds at most 10 attachments.
+        delivered = await post_result(self, pairs[:MAX_ATTACHMENTS])
         for slot in made:
             slot.drop_bytes()
         if isinstance(delivered, PostFailed):

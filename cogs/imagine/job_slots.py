@@ -33,6 +33,9 @@ class Slot:
     request: ImageRequest
     ticket: Ticket | None = None
     image: GeneratedImage | None = None
+    # More images of the same answer (the relay's metadata can hold several): the provider
+    # made, and billed, them too, so they are posted with the rest.
+    extra: tuple[GeneratedImage, ...] = ()
     failure: Failure | None = None
     attempts: tuple[AttemptRecord, ...] = ()
 
@@ -41,6 +44,11 @@ class Slot:
         finished job may be referenced for a while yet (its ticket, its views)."""
         if self.image is not None:
             self.image = replace(self.image, data=b"")
+        self.extra = tuple(replace(image, data=b"") for image in self.extra)
+
+    @property
+    def images(self) -> tuple[GeneratedImage, ...]:
+        return () if self.image is None else (self.image, *self.extra)
 
     @property
     def settled(self) -> bool:

@@ -14,6 +14,7 @@ from imagecore.policy.sizes import size_label
 if TYPE_CHECKING:
     from bot import ImageBot
     from cogs.imagine.actions import ResultActions
+    from imagecore.i18n import Language
     from imagecore.storage import JobRecord
 
 __all__ = ["RemixModal"]
@@ -22,23 +23,30 @@ FORM_MINUTES = 15  # as long as the interaction token that opened it
 
 
 class RemixModal(discord.ui.Modal):
-    def __init__(self, actions: ResultActions, record: JobRecord, sizes: tuple[str, ...]) -> None:
+    def __init__(
+        self,
+        actions: ResultActions,
+        record: JobRecord,
+        sizes: tuple[str, ...],
+        language: Language,
+    ) -> None:
+        say = language.say  # the member's own language: only they see the form
         super().__init__(
-            title=REMIX_TITLE,
+            title=say(REMIX_TITLE),
             custom_id=f"imagine:remix-form:{record.job_key}",
             timeout=FORM_MINUTES * 60,
         )
         self.actions = actions
         self.record = record
         self.prompt: discord.ui.TextInput[RemixModal] = discord.ui.TextInput(
-            label=REMIX_PROMPT,
+            label=say(REMIX_PROMPT),
             style=discord.TextStyle.paragraph,
             default=record.prompt,
             max_length=MAX_PROMPT,
             custom_id="prompt",
         )
         self.negative: discord.ui.TextInput[RemixModal] = discord.ui.TextInput(
-            label=REMIX_NEGATIVE,
+            label=say(REMIX_NEGATIVE),
             style=discord.TextStyle.paragraph,
             default=record.negative_prompt or None,
             required=False,
@@ -59,7 +67,7 @@ class RemixModal(discord.ui.Modal):
                 ],
                 required=False,
             )
-            self.add_item(discord.ui.Label(text=REMIX_SIZE, component=self.size))
+            self.add_item(discord.ui.Label(text=say(REMIX_SIZE), component=self.size))
 
     async def on_submit(self, interaction: discord.Interaction[ImageBot]) -> None:
         size = self.size.values[0] if self.size is not None and self.size.values else None

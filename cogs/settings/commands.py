@@ -266,6 +266,7 @@ class SettingsCog(ListCommands, commands.GroupCog, group_name="imagine-settings"
         name="log-channel",
         description="Where setting changes and refusals are posted (empty: nowhere)",
     )
+    @app_commands.describe(channel="The channel for the log; leave it out to post nowhere")
     async def log_channel(
         self, interaction: discord.Interaction[ImageBot], channel: discord.TextChannel | None = None
     ) -> None:

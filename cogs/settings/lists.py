@@ -35,6 +35,7 @@ class ListCommands(SettingsActions, commands.Cog):
     @channels.command(
         name="add", description="Allow /imagine in this channel (the list empty: everywhere)"
     )
+    @app_commands.describe(channel="The channel where /imagine may be used")
     async def channels_add(
         self, interaction: discord.Interaction[ImageBot], channel: discord.TextChannel
     ) -> None:
@@ -42,6 +43,7 @@ class ListCommands(SettingsActions, commands.Cog):
         await self.edit_list(interaction, "allowed_channel_ids", add=channel_id)
 
     @channels.command(name="remove", description="Take a channel off the list")
+    @app_commands.describe(channel="The channel to take off the list")
     async def channels_remove(
         self, interaction: discord.Interaction[ImageBot], channel: discord.TextChannel
     ) -> None:
@@ -54,12 +56,14 @@ class ListCommands(SettingsActions, commands.Cog):
     @roles.command(
         name="add", description="Allow members with this role (the list empty: everyone)"
     )
+    @app_commands.describe(role="The role whose members may use /imagine")
     async def roles_add(
         self, interaction: discord.Interaction[ImageBot], role: discord.Role
     ) -> None:
         await self.edit_list(interaction, "allowed_role_ids", add=own_role(interaction, role).id)
 
     @roles.command(name="remove", description="Take a role off the list")
+    @app_commands.describe(role="The role to take off the list")
     async def roles_remove(
         self, interaction: discord.Interaction[ImageBot], role: discord.Role
     ) -> None:
@@ -81,6 +85,9 @@ class ListCommands(SettingsActions, commands.Cog):
         await self.edit_list(interaction, "blocked_words", add=rule, max_items=MAX_RULES)
 
     @blocked.command(name="remove", description="Remove a blocked-word rule")
+    @app_commands.describe(
+        rule="The rule exactly as listed by /imagine-settings blocked-words list"
+    )
     async def blocked_remove(self, interaction: discord.Interaction[ImageBot], rule: str) -> None:
         await self.edit_list(interaction, "blocked_words", remove=rule.strip())
 

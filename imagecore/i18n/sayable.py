@@ -3,7 +3,7 @@ apart, so the reason is said in the reader's language, not frozen in English."""
 
 from __future__ import annotations
 
-from imagecore.i18n.catalogs import Message, Param
+from imagecore.i18n.catalogs import Catalogs, Message, Param
 
 __all__ = ["SayableError"]
 
@@ -11,5 +11,6 @@ __all__ = ["SayableError"]
 class SayableError(ValueError):
     def __init__(self, text: str, /, **params: Param) -> None:
         self.message = Message(text, params)
-        # The English, for logs and for callers that only know ValueError.
-        super().__init__(text.format_map({name: str(v) for name, v in params.items()}))
+        # The English (nested messages said too), for logs and callers that only know
+        # ValueError. Built from the message ids alone: no catalog is read.
+        super().__init__(Catalogs.english_only().language(None).render(self.message))

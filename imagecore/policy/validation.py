@@ -8,10 +8,9 @@ the English.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from functools import cache
 
 from imagecore.api.request import MAX_NEGATIVE_PROMPT
-from imagecore.i18n import N_, Catalogs, Language, Message, Param, SayableError
+from imagecore.i18n import N_, Message, SayableError
 from imagecore.i18n.languages import SERVER_LANGUAGE_CHOICES
 from imagecore.policy.blocked_words import MAX_RULES, compile_rule
 from imagecore.policy.guild_settings import BotDefaults, GuildSettings
@@ -67,19 +66,9 @@ NOT_A_LIST = N_("{setting} must be a list.")
 NOT_TEXT = N_("{setting} must be text.")
 
 
-@cache
-def _english() -> Language:
-    return Catalogs.english_only().language(None)
-
-
 class InvalidSetting(SayableError):
     """A value a setting can't take. ``message`` is the sentence for the moderator, its
     subject a nested ``Message`` (so said in the same language); ``str()`` the English."""
-
-    def __init__(self, text: str, /, **params: Param) -> None:
-        super().__init__(text, **params)
-        # SayableError writes its values with str(): a nested Message needs saying.
-        self.args = (_english().render(self.message),)
 
 
 def _label(name: str) -> Message:

@@ -258,3 +258,21 @@ async def test_an_input_the_provider_refuses_has_its_own_sentence(h, code, messa
     drawn = await outcome(await h.imagine(prompt="a hat"))
     shown = "\n".join(m.content for m in drawn.messages if not m.deleted)
     assert sentence_for(error("x")) not in shown
+
+
+async def test_every_image_of_one_answer_is_posted(h):
+    # The relay keeps only the last image in data[]; metadata carries both.
+    h.api.queue(Reply(count=2))
+    upload = h.discord.upload("cat.png", picture(512, 512, (40, 40, 40)))
+    record = await outcome(
+        await h.discord.invoke(
+            h.guild, h.channel, h.alice, "imagine-edit", image=upload, prompt="two versions"
+        )
+    )
+    message = final(record)
+    assert len(h.api.requests) == 1
+    assert [a.data for a in message.attachments] == h.api.served_images[-2:]
+    assert len(edit_ids(message)) == 2
+    await h.bot.ledger.drain(5)
+    row = await h.bot.storage.find_job(edit_ids(message)[0].split(":")[2])
+    assert row is not None and len(row.results) == 2

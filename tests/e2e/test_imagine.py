@@ -98,6 +98,7 @@ async def test_identify_asks_for_no_privileged_intent(h):
 async def test_commands_are_registered_with_their_limits(h):
     commands = {c["name"]: c for c in h.discord.registered_commands(h.guild)}
     assert set(commands) == {
+        "Edit image",
         "imagine",
         "imagine-edit",
         "imagine-queue",
@@ -188,6 +189,7 @@ async def test_imagine_with_every_option(h):
         "📝 Use revised prompt",
         "ℹ️ Details",
         "🗑️ Delete",
+        "🖌️ Edit",
     ]
 
 

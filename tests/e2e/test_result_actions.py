@@ -203,7 +203,7 @@ async def test_the_revised_prompt_runs_with_prompt_extend_off(h):
 async def test_no_revised_prompt_button_without_a_different_revision(h, revised):
     h.api.queue(Reply(revised_prompt=revised))
     original = await result(h, prompt="a cabin")
-    assert labels(original) == ["🔄 Re-roll", "✏️ Remix", "ℹ️ Details", "🗑️ Delete"]
+    assert labels(original) == ["🔄 Re-roll", "✏️ Remix", "ℹ️ Details", "🗑️ Delete", "🖌️ Edit"]
 
 
 # -- Details and Delete --------------------------------------------------------------------

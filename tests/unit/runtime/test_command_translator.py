@@ -42,6 +42,8 @@ CHINESE = ("zh-CN", "zh-TW")
 Location = TranslationContextLocation
 # Application command option types that are subcommands or groups, not options.
 SUBCOMMAND, GROUP = 1, 2
+# Application command types: slash commands and message context menus.
+CHAT_INPUT, MESSAGE_MENU = 1, 3
 
 
 @dataclass
@@ -83,14 +85,29 @@ def test_the_tree_has_the_commands_members_know(sent: Sent) -> None:
 
 def test_command_names_stay_english(sent: Sent) -> None:
     for payload in sent.payloads:
+        if payload.get("type", CHAT_INPUT) != CHAT_INPUT:
+            continue  # a context menu's name is what the Apps menu shows: translated below
         for path, node in walk(payload):
             if is_command(node, node is payload):
                 assert not node.get("name_localizations"), f"/{path} is renamed"
 
 
+def test_context_menus_are_named_in_both_chinese_scripts(sent: Sent) -> None:
+    menus = [p for p in sent.payloads if p.get("type") == MESSAGE_MENU]
+    assert [m["name"] for m in menus] == ["Edit image"]
+    for menu in menus:
+        assert "description" not in menu or menu["description"] == ""
+        named = menu.get("name_localizations") or {}
+        assert set(named) == set(CHINESE), menu
+        assert all(1 <= len(text) <= 32 for text in named.values())
+        assert menu["name"] not in named.values()
+
+
 def test_every_description_option_and_choice_has_both_chinese_localizations(sent: Sent) -> None:
     missing: list[str] = []
     for payload in sent.payloads:
+        if payload.get("type", CHAT_INPUT) != CHAT_INPUT:
+            continue  # context menus have no description or options
         for path, node in walk(payload):
             described = node.get("description_localizations") or {}
             # "…" is discord.py's stand-in for an option nobody described: nothing to say.
@@ -124,6 +141,8 @@ def test_only_the_chinese_locales_are_localized(sent: Sent) -> None:
 
 def test_every_localized_string_is_within_discords_limits(sent: Sent) -> None:
     for payload in sent.payloads:
+        if payload.get("type", CHAT_INPUT) != CHAT_INPUT:
+            continue  # checked with the context menus
         for path, node in walk(payload):
             for lang, text in (node.get("description_localizations") or {}).items():
                 assert 1 <= len(text) <= MAX_DESCRIPTION, (path, lang, text)
