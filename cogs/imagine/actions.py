@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import discord
 
 from cogs.imagine.details import details_text
+from cogs.imagine.edit_words import EDITING_OFF
 from cogs.imagine.embed import differing_revision
 from cogs.imagine.planned import Planned, request_from
 from cogs.imagine.remix_modal import RemixModal
@@ -30,6 +31,7 @@ from imagecore.storage import JobRecord, StorageUnavailable
 if TYPE_CHECKING:
     from bot import ImageBot
     from cogs.imagine.command import ImagineCog
+    from imagecore.api.request import ImageRequest
     from imagecore.policy.guild_settings import GuildSettings
 
 __all__ = ["ResultActions"]
@@ -65,20 +67,24 @@ class ResultActions:
     ) -> None:
         defaults = self.cog.bot.defaults
 
-        async def build(_: GuildSettings) -> Planned | str | Message:
+        async def build(server: GuildSettings) -> Planned | str | Message:
             record = await self.cog.bot.ledger.find_job(key)
             if record is None:
                 return self.unknown
+            kept = await self._edit_inputs(record, server)
+            if isinstance(kept, Message):
+                return kept
             count = record.image_count or 1
             try:
                 if not revised:
-                    return Planned(request_from(record, defaults), count)
+                    return Planned(request_from(record, defaults, edit_inputs=kept), count)
                 text = _revision(record)
                 if text is None:
                     return NO_REVISED_PROMPT
-                return Planned(
-                    request_from(record, defaults, prompt=text, prompt_extend=False), count
+                request = request_from(
+                    record, defaults, edit_inputs=kept, prompt=text, prompt_extend=False
                 )
+                return Planned(request, count)
             except ValueError as exc:
                 return _cannot_draw(exc)
 
@@ -105,20 +111,42 @@ class ResultActions:
     ) -> None:
         defaults = self.cog.bot.defaults
 
-        async def build(_: GuildSettings) -> Planned | str | Message:
+        async def build(server: GuildSettings) -> Planned | str | Message:
+            kept = await self._edit_inputs(record, server)
+            if isinstance(kept, Message):
+                return kept
+            if kept is None:
+                offered = size in defaults.sizes
+            else:  # an edit: any size its model takes
+                offered = defaults.capabilities_of(kept.model).accepts_size(size)
             try:
                 request = request_from(
                     record,
                     defaults,
+                    edit_inputs=kept,
                     prompt=prompt,
                     negative_prompt=negative_prompt.strip(),
-                    size=size if size in defaults.sizes else record.size,
+                    size=size if offered else record.size,
                 )
             except ValueError as exc:
                 return _cannot_draw(exc)
             return Planned(request, record.image_count or 1)
 
         await self.cog.handle(interaction, build)
+
+    async def _edit_inputs(
+        self, record: JobRecord, server: GuildSettings
+    ) -> ImageRequest | Message | None:
+        """For an edit, the request as its job kept it, input pictures and all (kept with
+        the job's row for a day); None when there is none (or for a generation); or why it
+        can't be run here."""
+        defaults = self.cog.bot.defaults
+        if defaults.capabilities_of(record.model).generates or record.job_key is None:
+            return None
+        if not defaults.editing_for(server):
+            return Message(EDITING_OFF)
+        kept = await self.cog.bot.storage.live_jobs.find(record.job_key)
+        return kept.requests[0] if kept is not None else None
 
     # -- buttons that answer privately ---------------------------------------------------
 

@@ -85,6 +85,6 @@ EDITED_FROM_MANY = N_("{count} attached images, in order")
 EDITED_FROM_MESSAGE = N_("[this message]({url})")
 
 EDIT_NOT_RERUNNABLE = N_(
-    "This result was edited from a picture the bot doesn't keep, so it can't be run again "
-    "from here. Use /imagine-edit with the picture instead."
+    "The picture this result was edited from is no longer kept (the bot keeps it for a day), "
+    "so it can't be run again from here. Use 🖌️ Edit on the result, or /imagine-edit."
 )

@@ -36,23 +36,39 @@ class Planned:
 Build = Callable[["GuildSettings"], Awaitable["Planned | str | Message"]]
 
 
-def request_from(record: JobRecord, defaults: BotDefaults, **changes: object) -> ImageRequest:
+def request_from(
+    record: JobRecord,
+    defaults: BotDefaults,
+    *,
+    edit_inputs: ImageRequest | None = None,
+    **changes: object,
+) -> ImageRequest:
     """The recorded request again, with a fresh seed to come and ``changes`` applied. A
-    model or size no longer offered gives way to the bot's default. ValueError (a reason)
-    when the edited request can't be drawn."""
+    model or size no longer offered gives way to the bot's default. An edit needs its
+    input pictures back (``edit_inputs``: the request as its job kept it). ValueError (a
+    reason) when the edited request can't be drawn."""
     if not defaults.capabilities_of(record.model).generates:
-        # An edit: its input pictures are not kept, so it can't be run from the row alone.
-        raise SayableError(EDIT_NOT_RERUNNABLE)
-    models = defaults.models or (defaults.model,)
-    sizes = defaults.sizes or (defaults.size,)
+        if edit_inputs is None or not edit_inputs.images:
+            raise SayableError(EDIT_NOT_RERUNNABLE)
+        edit_models = defaults.edit_models or (defaults.edit_model,)
+        model = record.model if record.model in edit_models else defaults.edit_model
+        images, edited_from, size = edit_inputs.images, edit_inputs.edited_from, record.size
+    else:
+        models = defaults.models or (defaults.model,)
+        sizes = defaults.sizes or (defaults.size,)
+        model = record.model if record.model in models else defaults.model
+        images, edited_from = (), ""
+        size = record.size if record.size in sizes else defaults.size
     request = ImageRequest(
         prompt=record.prompt,
-        model=record.model if record.model in models else defaults.model,
-        size=record.size if record.size in sizes else defaults.size,
+        model=model,
+        size=size,
         prompt_extend=record.prompt_extend,
         watermark=record.watermark,
         negative_prompt=record.negative_prompt,
         seed=None,
+        images=images,
+        edited_from=edited_from,
     )
     prompt = changes.pop("prompt", None)
     if isinstance(prompt, str):

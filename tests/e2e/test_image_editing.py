@@ -23,6 +23,7 @@ from tests.support.api_standin import APIStandIn, make_png
 from tests.support.api_style_shapes import input_images
 from tests.support.bot_harness import BOT_TOKEN, Harness, harness
 from tests.support.discord_standin import InteractionRecord, StoredMessage
+from tests.support.waiting import until
 
 DEFERRED_CHANNEL_MESSAGE = 5
 OPTION_ATTACHMENT = 11
@@ -333,13 +334,58 @@ async def test_an_edit_counts_toward_the_daily_budget(h):
     assert len(h.api.requests) == 1 and len(downloads(h)) == 1
 
 
-async def test_re_rolling_an_edit_is_refused_rather_than_drawn_without_its_picture(h):
-    record = await outcome(await edit(h, image=upload(h, "cat.png", make_png(512, 512))))
-    message = final(record)
+async def kept_edit(h: Harness, picture: bytes) -> StoredMessage:
+    """An edit's result, once its job's row (which keeps the picture) is written: the row
+    is written in the background and may land just after a quick result is posted."""
+    message = final(await outcome(await edit(h, image=upload(h, "cat.png", picture))))
     (reroll,) = [c for c in message.custom_ids if c.startswith("imagine:reroll:")]
+    live_jobs = h.bot.storage.live_jobs
+
+    async def ended() -> bool:
+        kept = await live_jobs.find(reroll.split(":")[2])
+        return kept is not None and kept.ended
+
+    await until(ended, what="the edit's row ended")
+    return message
+
+
+async def test_re_rolling_an_edit_runs_it_again_on_the_same_picture_with_a_new_seed(h):
+    picture = make_png(512, 512)
+    message = await kept_edit(h, picture)
+    (reroll,) = [c for c in message.custom_ids if c.startswith("imagine:reroll:")]
+    again = await outcome(await h.discord.click(message, reroll, h.bob))
+    assert posted_image(again)
+    first, second = (r.body for r in h.api.requests)
+    assert input_images(second) == [picture]
+    assert second["model"] == first["model"] == "qwen-image-edit-plus"
+    assert second["parameters"]["seed"] != first["parameters"]["seed"]
+    assert second["input"]["messages"][0]["content"][-1] == {"text": "make the sky stormy"}
+    assert len(downloads(h)) == 1  # the kept picture, not fetched again
+
+
+async def test_remix_of_an_edit_changes_the_instruction_and_keeps_the_picture(h):
+    picture = make_png(512, 512)
+    message = await kept_edit(h, picture)
+    (remix,) = [c for c in message.custom_ids if c.startswith("imagine:remix:")]
+    opened = await h.discord.click(message, remix, h.alice)
+    await opened.wait_for_ack()
+    remixed = await outcome(await h.discord.submit_modal(opened, {"prompt": "make it snow"}))
+    assert posted_image(remixed)
+    body = h.api.requests[-1].body
+    assert input_images(body) == [picture]
+    assert body["input"]["messages"][0]["content"][-1] == {"text": "make it snow"}
+
+
+async def test_an_edit_whose_picture_is_no_longer_kept_says_so(h):
+    message = await kept_edit(h, make_png(512, 512))
+    (reroll,) = [c for c in message.custom_ids if c.startswith("imagine:reroll:")]
+    live_jobs = h.bot.storage.live_jobs
+    # A second job, so the edit's row is not the newest (which always stays).
+    await outcome(await h.imagine(prompt="a lighthouse"))
+    assert await live_jobs.purge(h.bot.clock() + 1) >= 1
     clicked = await outcome(await h.discord.click(message, reroll, h.bob))
     assert private_text(clicked) == edit_words.EDIT_NOT_RERUNNABLE
-    assert len(h.api.requests) == 1
+    assert len(h.api.requests) == 2
 
 
 # -- styles and configuration ---------------------------------------------------------------
