@@ -127,6 +127,8 @@ async def test_the_message_menu_is_registered_for_messages(h):
     commands = h.discord.registered_commands(h.guild)
     (menu,) = [c for c in commands if c["name"] == EDIT_MENU_NAME]
     assert menu["type"] == MESSAGE_COMMAND
+    # Members read it in the Apps menu: named in their language.
+    assert menu["name_localizations"] == {"zh-CN": "编辑图片", "zh-TW": "編輯圖片"}
 
 
 async def test_edit_image_on_a_members_upload_sends_their_bytes(h):
