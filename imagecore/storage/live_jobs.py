@@ -14,6 +14,7 @@ here never quote it.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, fields, replace
@@ -160,14 +161,24 @@ class LiveJobs:
     def __init__(self, transaction: _Transactions, clock: Callable[[], float]) -> None:
         self._transaction = transaction
         self._clock = clock
+        # The accepts of this process, one at a time in the order they were called: the
+        # database's own lock lets whichever connection comes first win (SQLite opens one
+        # per transaction), and two jobs accepted a millisecond apart swapped places.
+        self._accepting = asyncio.Lock()
 
     async def accept(self, job: LiveJob) -> LiveJob:
         """Store a newly accepted job and give it the next place in the fair order;
-        returns it as stored (``seq`` and ``updated_at`` set). Accepting a key that is
-        already stored changes nothing and returns the stored job. ValueError for a job
+        returns it as stored (``seq`` and ``updated_at`` set). Accepts called in one
+        process get their places in the order they were called (asyncio's lock is FIFO);
+        accepts from several processes each get a place of their own. Accepting a key that
+        is already stored changes nothing and returns the stored job. ValueError for a job
         that has already ended or has no token."""
         if job.ended or job.token is None:
             raise ValueError("only a job in flight, with its token, is accepted")
+        async with self._accepting:
+            return await self._accept(job)
+
+    async def _accept(self, job: LiveJob) -> LiveJob:
         async with self._transaction("accepting a job", write=True) as connection:
             if connection.dialect.name == "postgresql":
                 # Released at commit; SQLite's writers already run one at a time.

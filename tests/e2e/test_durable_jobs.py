@@ -4,10 +4,14 @@ the same DATA_DIR finishes what the old one accepted, through the interaction we
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
+
+from aiohttp import web
 
 from cogs.utils.sentences import CONTINUES_AFTER_RESTART
 from imagecore.storage import Storage
@@ -66,6 +70,28 @@ def prompts_asked(api: APIStandIn) -> Counter[str]:
     return Counter(request.body["prompt"] for request in api.requests)
 
 
+class HoldingAPIStandIn(APIStandIn):
+    """The API stand-in keeping the requests of a held prompt (recorded as arrived)
+    unanswered until the test releases them."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self._held: dict[str, asyncio.Event] = {}
+
+    def hold(self, prompt: str) -> None:
+        self._held[prompt] = asyncio.Event()
+
+    def release(self, prompt: str) -> None:
+        self._held.pop(prompt).set()
+
+    async def _answer(self, request: web.Request, body: Any) -> web.StreamResponse:
+        prompt = body.get("prompt") if isinstance(body, dict) else None
+        held = self._held.get(prompt) if isinstance(prompt, str) else None
+        if held is not None:
+            await held.wait()
+        return await super()._answer(request, body)
+
+
 class Scene:
     """One server, four members, the bot making one image at a time."""
 
@@ -101,6 +127,9 @@ class Scene:
         # The rows are written in the background, just after the acknowledgements.
         await until(self.all_stored, what="three jobs stored, the first one running")
         assert self.api.generation_calls == 1
+        # Stored in the order they were queued: a restart takes them up in that order.
+        jobs = await stored_jobs(self.data_dir)
+        assert [j.requests[0].prompt for j in jobs] == ["running", "queued 1", "queued 2"]
         return running, queued
 
     async def all_stored(self) -> bool:
@@ -183,6 +212,44 @@ async def test_sigterm_keeps_the_queue_and_the_next_start_delivers_it(tmp_path):
     assert prompts_asked(api) == {"running": 1, "queued 1": 1, "queued 2": 1}
     assert [(j.state, j.runs) for j in stored] == [("done", 1)] * 3
     assert any("resumed 2 job(s)" in line for line in second.log_lines), second.log_lines
+
+
+async def test_cancel_pressed_after_a_restart_cancels_the_resumed_job(tmp_path):
+    api = HoldingAPIStandIn(latency=LATENCY)
+    async with (
+        api,
+        DiscordStandIn(token=BOT_TOKEN) as discord_api,
+    ):
+        scene = Scene(discord_api, api, tmp_path)
+        first = scene.bot()
+        await first.start()
+        _, (ahead, behind) = await scene.one_running_two_queued()
+        await first.stop()
+        message = behind.original
+        assert message is not None
+        (custom_id,) = message.custom_ids
+
+        # The job ahead stays at the API until the click is answered: the one behind
+        # can't start meanwhile, however slow the machine.
+        api.hold("queued 1")
+        second = scene.bot()
+        await second.start()
+        await until(lambda: api.generation_calls == 2, what="the job ahead at the API")
+        # Taken up in their stored order: the job ahead first, the one behind waiting.
+        assert list(prompts_asked(api)) == ["running", "queued 1"]
+        click = await discord_api.click(message, custom_id, scene.members[2])
+        await click.wait_done()
+        await behind.wait_for(lambda r: r.original is not None and r.original.deleted)
+        api.release("queued 1")
+        await ahead.wait_for(posted, timeout=30)
+        await until(lambda: all_ended(tmp_path), what="every job ended")
+        stored = await stored_jobs(tmp_path)
+        await second.stop()
+
+    assert click.ephemeral and click.original is not None
+    assert click.original.content.startswith("Cancelled"), click.original.content
+    assert prompts_asked(api) == {"running": 1, "queued 1": 1}
+    assert [j.state for j in stored] == ["done", "done", "cancelled"]
 
 
 async def test_a_job_whose_token_ran_out_while_the_bot_was_down_is_not_sent(tmp_path):
