@@ -4,21 +4,33 @@ A DynamicItem naming the job by its key, which outlives the process: a job resum
 a restart is found again by it (the scheduler knows each job's tickets by the key). A
 button from before keys were used names a ticket of an old run: that job is gone, and the
 member is told so instead of seeing "This interaction failed".
+
+A cancel is stored before the member is told: a restart right after the click must not
+take the job up again (the job's own end mark is written in the background, later).
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import re
 from typing import TYPE_CHECKING, Any
 
 import discord
 
 from imagecore.queue import CancelOutcome, TicketState
+from imagecore.storage import StorageUnavailable
 
 if TYPE_CHECKING:
     from bot import ImageBot
+    from imagecore.storage.live_jobs import LiveJobs
 
 __all__ = ["CancelButton", "cancel_view"]
+
+log = logging.getLogger(__name__)
+
+# Of Discord's 3 s to answer the click: what storing the cancel may take at most.
+STORE_BUDGET = 1.5
 
 OUTCOME_SENTENCES = {
     CancelOutcome.CANCELLED: "Cancelled. Nothing was sent to the image service.",
@@ -64,6 +76,8 @@ class CancelButton(
         outcome = scheduler.cancel(ticket_id, interaction.user.id)
         sentence = OUTCOME_SENTENCES[outcome]
         ticket = scheduler.get(ticket_id)
+        if outcome is CancelOutcome.CANCELLED and ticket is not None and ticket.group:
+            await _store_cancel(interaction.client.storage.live_jobs, ticket.group)
         if (
             outcome is CancelOutcome.ALREADY_FINISHED
             and ticket
@@ -71,6 +85,15 @@ class CancelButton(
         ):
             sentence = "Already cancelled."
         await interaction.response.send_message(sentence, ephemeral=True)
+
+
+async def _store_cancel(live_jobs: LiveJobs, job_key: str) -> None:
+    try:
+        async with asyncio.timeout(STORE_BUDGET):
+            await live_jobs.mark_state(job_key, "cancelled")
+    except (StorageUnavailable, TimeoutError) as exc:
+        # The job's own end mark follows in the background and is retried.
+        log.warning("job %s: its cancel could not be stored yet: %s", job_key, exc)
 
 
 def cancel_view(job_key: str) -> discord.ui.View:

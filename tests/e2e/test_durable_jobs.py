@@ -15,6 +15,7 @@ from aiohttp import web
 
 from cogs.utils.sentences import CONTINUES_AFTER_RESTART
 from imagecore.storage import Storage
+from imagecore.storage.days import utc_day
 from imagecore.storage.live_jobs import LiveJob
 from tests.support.api_standin import APIStandIn, Reply
 from tests.support.bot_harness import BOT_TOKEN
@@ -250,6 +251,62 @@ async def test_cancel_pressed_after_a_restart_cancels_the_resumed_job(tmp_path):
     assert click.original.content.startswith("Cancelled"), click.original.content
     assert prompts_asked(api) == {"running": 1, "queued 1": 1}
     assert [j.state for j in stored] == ["done", "done", "cancelled"]
+
+
+async def test_cancel_pressed_before_a_kill_is_not_taken_up_by_the_next_start(tmp_path):
+    api = HoldingAPIStandIn(latency=LATENCY)
+    async with (
+        api,
+        DiscordStandIn(token=BOT_TOKEN) as discord_api,
+    ):
+        scene = Scene(discord_api, api, tmp_path)
+        # The running job stays at the API: nothing behind it can start before the click.
+        api.hold("running")
+        first = scene.bot()
+        await first.start()
+        running, (ahead, behind) = await scene.one_running_two_queued()
+        message = behind.original
+        assert message is not None
+        (custom_id,) = message.custom_ids
+        click = await discord_api.click(message, custom_id, scene.members[2])
+        await click.wait_done()
+        # Once the member is told "Cancelled", a restart can't take the job up again.
+        told = {j.requests[0].prompt: j.state for j in await stored_jobs(tmp_path)}
+        first.kill()
+        assert await first.wait() == -9
+        api.release("running")
+
+        second = scene.bot()
+        await second.start()
+        for record in (running, ahead):
+            await record.wait_for(posted, timeout=30)
+        await until(lambda: all_ended(tmp_path), what="every job ended")
+        stored = await stored_jobs(tmp_path)
+        await second.stop()
+        storage = await Storage.open(database(tmp_path))
+        try:
+            today = utc_day(time.time())
+            charged = await storage.usage(
+                user_id=scene.members[2].user.id, guild_id=scene.guild.id, day=today
+            )
+        finally:
+            await storage.close()
+
+    assert told == {"running": "running", "queued 1": "queued", "queued 2": "cancelled"}
+    assert click.ephemeral and click.original is not None
+    assert click.original.content.startswith("Cancelled"), click.original.content
+    # Never at the API, in either process; its placeholder gone, nothing posted for it.
+    assert prompts_asked(api) == {"running": 2, "queued 1": 1}
+    assert behind.original is not None and behind.original.deleted
+    assert results_posted(behind) == 0 and private_texts(behind) == []
+    assert [(j.requests[0].prompt, j.state, j.token) for j in stored] == [
+        ("running", "done", None),
+        ("queued 1", "done", None),
+        ("queued 2", "cancelled", None),
+    ]
+    assert any("resumed 2 job(s)" in line for line in second.log_lines), second.log_lines
+    # Not charged: no image counted for its member today.
+    assert charged.user_today == 0
 
 
 async def test_a_job_whose_token_ran_out_while_the_bot_was_down_is_not_sent(tmp_path):
