@@ -28,6 +28,7 @@ from imagecore.storage import StorageUnavailable
 from imagecore.storage.live_jobs import MAX_RUNS, LiveJob
 
 if TYPE_CHECKING:
+    from bot import ImageBot
     from cogs.imagine.job import JobTools
     from imagecore.policy.pending import PendingJobs
 
@@ -36,8 +37,9 @@ __all__ = ["resume_jobs"]
 log = logging.getLogger(__name__)
 
 
-async def resume_jobs(client: discord.Client, tools: JobTools, pending: PendingJobs) -> int:
-    """Take up the stored jobs; returns how many re-entered the queue."""
+async def resume_jobs(client: ImageBot, tools: JobTools, pending: PendingJobs) -> int:
+    """Take up the stored jobs; returns how many re-entered the queue (/metrics counts
+    them too)."""
     try:
         for gone in await tools.live_jobs.expire():
             log.info("job %s: its token ran out while the bot was down; expired", gone.job_key)
@@ -51,6 +53,7 @@ async def resume_jobs(client: discord.Client, tools: JobTools, pending: PendingJ
         if job is not None:
             jobs.append(job)
     log.info("resumed %d job(s)", len(jobs))
+    client.metrics.resumed(len(jobs))
     if jobs:
         await asyncio.sleep(SETTLE)
         for job in jobs:

@@ -17,6 +17,7 @@ from cogs.utils.sentences import CONTINUES_AFTER_RESTART
 from imagecore.storage import Storage
 from imagecore.storage.days import utc_day
 from imagecore.storage.live_jobs import LiveJob
+from tests.e2e.test_health import figure, free_port, get
 from tests.support.api_standin import APIStandIn, Reply
 from tests.support.bot_harness import BOT_TOKEN
 from tests.support.bot_subprocess import BotProcess
@@ -102,13 +103,14 @@ class Scene:
         self.channel = discord_api.add_text_channel(self.guild)
         self.members = [discord_api.add_member(self.guild, name=f"m{i}") for i in range(4)]
 
-    def bot(self) -> BotProcess:
+    def bot(self, **env: str) -> BotProcess:
         return BotProcess(
             self.discord,
             self.api,
             self.data_dir,
             IMAGE_API_CONCURRENCY="1",
             DISCORD_GUILD_IDS=str(self.guild.id),
+            **env,
         )
 
     async def imagine(self, member: int, prompt: str):
@@ -197,12 +199,14 @@ async def test_sigterm_keeps_the_queue_and_the_next_start_delivers_it(tmp_path):
             assert record.original is not None
             assert record.original.content == CONTINUES_AFTER_RESTART
 
-        second = scene.bot()
+        port = free_port()
+        second = scene.bot(METRICS_ADDR=f"127.0.0.1:{port}")
         await second.start()
         for record in queued:
             await record.wait_for(posted, timeout=30)
         await until(lambda: all_ended(tmp_path), what="every job ended")
         stored = await stored_jobs(tmp_path)
+        status, page = await get(port, "/metrics")
         await second.stop()
 
     for record in queued:
@@ -213,6 +217,8 @@ async def test_sigterm_keeps_the_queue_and_the_next_start_delivers_it(tmp_path):
     assert prompts_asked(api) == {"running": 1, "queued 1": 1, "queued 2": 1}
     assert [(j.state, j.runs) for j in stored] == [("done", 1)] * 3
     assert any("resumed 2 job(s)" in line for line in second.log_lines), second.log_lines
+    assert status == 200
+    assert figure(page, "qwen_image_bot_resumed_jobs_total") == 2
 
 
 async def test_cancel_pressed_after_a_restart_cancels_the_resumed_job(tmp_path):
