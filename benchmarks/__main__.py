@@ -5,6 +5,7 @@ python -m benchmarks profile    also trace and profile the acknowledgement path
 python -m benchmarks queue      only the queue scenarios (backlog, fairness)
 python -m benchmarks ack        only the acknowledgement comparison with the reference bot
 python -m benchmarks actions    only several images per request and the result buttons
+python -m benchmarks resume     only a restart with 100 jobs in flight (resume_load.py)
 """
 
 from __future__ import annotations
@@ -16,11 +17,19 @@ import tempfile
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from benchmarks import ack_compare, ack_profile, actions_load, edit_fit, queue_load, styles_load
+from benchmarks import (
+    ack_compare,
+    ack_profile,
+    actions_load,
+    edit_fit,
+    queue_load,
+    resume_load,
+    styles_load,
+)
 
 log = logging.getLogger("benchmarks")
 Scenario = Callable[[Path], Awaitable[dict[str, str]]]
-MODES = ("all", "profile", "queue", "ack", "actions")
+MODES = ("all", "profile", "queue", "ack", "actions", "resume")
 ACTIONS: tuple[Scenario, ...] = (
     actions_load.scenario_count4,
     actions_load.scenario_count4_fairness,
@@ -39,14 +48,16 @@ async def run(mode: str) -> dict[str, str]:
 
 async def run_all(workdir: Path, mode: str) -> dict[str, str]:
     scenarios: list[Scenario] = [queue_load.scenario_backlog, queue_load.scenario_fairness]
-    if mode in ("ack", "actions"):
+    if mode in ("ack", "actions", "resume"):
         scenarios = []
-    if mode not in ("queue", "actions"):
+    if mode not in ("queue", "actions", "resume"):
         scenarios.insert(0, ack_compare.scenario_ack)
     if mode == "all":
         scenarios += [edit_fit.scenario_edit_fit, styles_load.scenario_styles]
     if mode in ("all", "actions"):
         scenarios += ACTIONS
+    if mode in ("all", "resume"):
+        scenarios.append(resume_load.scenario_resume)
     if mode == "profile":
         scenarios.append(ack_profile.scenario_profile)
     figures: dict[str, str] = {}

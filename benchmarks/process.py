@@ -14,6 +14,7 @@ import asyncio
 import os
 import signal
 import sys
+import time
 from pathlib import Path
 
 from tests.support.api_standin import APIStandIn
@@ -50,6 +51,7 @@ class BotUnderTest:
         self.ready = asyncio.Event()
         self.log_lines: list[str] = []
         self._markers: dict[str, asyncio.Event] = {}
+        self.read_at: list[float] = []  # when each of log_lines was read
 
     async def start(self) -> None:
         env = {
@@ -88,12 +90,23 @@ class BotUnderTest:
         assert self.process and self.process.stderr
         async for raw in self.process.stderr:
             line = raw.decode(errors="replace").rstrip()
+            self.read_at.append(time.monotonic())
             self.log_lines.append(line)
             if READY_MARKER in line:
                 self.ready.set()
             for marker, event in self._markers.items():
                 if marker in line:
                     event.set()
+
+    async def wait_for_line(self, marker: str, limit: float = 30) -> float:
+        """Wait for a log line holding ``marker`` (one already written counts); returns
+        when the first such line was read (time.monotonic(), the stand-ins' clock)."""
+        event = self._markers.setdefault(marker, asyncio.Event())
+        if not any(marker in line for line in self.log_lines):
+            event.clear()
+            await asyncio.wait_for(event.wait(), limit)
+        first = next(i for i, line in enumerate(self.log_lines) if marker in line)
+        return self.read_at[first]
 
     async def signal_and_wait(self, signum: int, marker: str, limit: float = 20) -> None:
         """Send ``signum`` and wait for the log line the script writes once it acted."""
@@ -109,6 +122,15 @@ class BotUnderTest:
             if line.startswith("VmHWM:"):
                 return int(line.split()[1]) / 1024
         return float("nan")
+
+    async def kill(self) -> int:
+        """SIGKILL: the process ends on the spot, with nothing cleaned up."""
+        assert self.process
+        if self.process.returncode is None:
+            self.process.kill()
+        code = await self.process.wait()
+        await self._reader
+        return code
 
     async def stop(self, limit: float = 60) -> int:
         """SIGTERM, as `docker stop` sends it; killed if it doesn't end within ``limit``."""

@@ -131,17 +131,14 @@ async def start_world(
     guild = discord.add_guild(name=name)
     channel = discord.add_text_channel(guild, name="images")
     people = [discord.add_member(guild, name=f"member{i}") for i in range(members)]
-    bot = BotUnderTest(
-        script,
-        discord,
-        api,
-        workdir / name,
-        IMAGE_API_CONCURRENCY=str(PROVIDER_CAP),
-        IMAGE_API_RATE="10",
-        MAX_PENDING_PER_USER="50",
-        DISCORD_GUILD_IDS=str(guild.id),
-        **(env or {}),
-    )
+    settings = {
+        "IMAGE_API_CONCURRENCY": str(PROVIDER_CAP),
+        "IMAGE_API_RATE": "10",
+        "MAX_PENDING_PER_USER": "50",
+        "DISCORD_GUILD_IDS": str(guild.id),
+    }
+    # ``env`` wins over these defaults (passed beside them, a repeated key was a TypeError).
+    bot = BotUnderTest(script, discord, api, workdir / name, **(settings | (env or {})))
     await bot.start()
     stack.push_async_callback(_stop_quietly, bot)
     return World(discord, api, bot, guild, channel, people)
