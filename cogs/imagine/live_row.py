@@ -1,7 +1,10 @@
 """One job's row in the jobs in flight (``Storage.live_jobs``), written off the member's
 path: each write is a background task that waits for the one before it, so the accept
 lands before any mark and the marks land in the order they were made. A write that fails
-is logged (never with the token) and the job goes on: it is then not durable."""
+is logged (never with the token) and the job goes on: it is then not durable. A job's end
+is the exception: while the database is down it is tried again, with growing pauses, for
+as long as the token could let a restart take the job up (a "done" lost there would have
+the next start make and post its image once more)."""
 
 from __future__ import annotations
 
@@ -12,7 +15,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, TypeVar
 
 from imagecore.storage import StorageUnavailable
-from imagecore.storage.live_jobs import LiveJob, LiveJobError
+from imagecore.storage.live_jobs import ENDED_STATES, TOKEN_SECONDS, LiveJob, LiveJobError
 
 if TYPE_CHECKING:
     from imagecore.background import BackgroundTasks
@@ -26,6 +29,9 @@ T = TypeVar("T")
 
 # A request's history status → the state its row ends in.
 _ENDS = {"delivered": "done", "cancelled": "cancelled", "expired": "expired"}
+# Pauses between tries of an end mark while the database is down: doubling up to the most.
+END_RETRY_FIRST = 1.0
+END_RETRY_MOST = 30.0
 
 
 def live_state(history_status: str) -> str:
@@ -70,7 +76,32 @@ class LiveRow:
         return self._write(lambda: self._live_jobs.start_run(self.key), "starting")
 
     def mark(self, state: str) -> None:
-        self._write(lambda: self._live_jobs.mark_state(self.key, state), f"marking {state}")
+        if state in ENDED_STATES:
+            self._write(lambda: self._mark_end(state), f"marking {state}")
+        else:
+            self._write(lambda: self._live_jobs.mark_state(self.key, state), f"marking {state}")
+
+    async def _mark_end(self, state: str) -> bool:
+        """The end mark, tried until it lands; StorageUnavailable once the token is past
+        use (the next start then ends the row as expired)."""
+        loop = asyncio.get_running_loop()
+        give_up = loop.time() + TOKEN_SECONDS
+        pause = END_RETRY_FIRST
+        while True:
+            try:
+                return await self._live_jobs.mark_state(self.key, state)
+            except StorageUnavailable as exc:
+                if loop.time() + pause > give_up:
+                    raise
+                log.warning(
+                    "job %s in flight: marking %s failed, trying again in %.0f s: %s",
+                    self.key,
+                    state,
+                    pause,
+                    exc,
+                )
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, END_RETRY_MOST)
 
     async def written(self) -> None:
         """Wait for the writes made so far (they never raise)."""

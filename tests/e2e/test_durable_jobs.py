@@ -315,6 +315,56 @@ async def test_cancel_pressed_before_a_kill_is_not_taken_up_by_the_next_start(tm
     assert charged.user_today == 0
 
 
+async def test_an_end_the_database_missed_is_stored_later_and_not_run_again(tmp_path):
+    api = HoldingAPIStandIn(latency=LATENCY)
+    async with (
+        api,
+        DiscordStandIn(token=BOT_TOKEN) as discord_api,
+    ):
+        scene = Scene(discord_api, api, tmp_path)
+        api.hold("lonely")
+        first = scene.bot()
+        await first.start()
+        record = await scene.imagine(0, "lonely")
+
+        async def stored_running() -> bool:
+            return [j.state for j in await stored_jobs(tmp_path)] == ["running"]
+
+        await until(stored_running, what="the job stored, running")
+        # Another writer holds the database's write lock while the job ends: the bot's
+        # writes wait out their busy timeout and fail.
+        locker = sqlite3.connect(tmp_path / "bot.db", isolation_level=None)
+        try:
+            locker.execute("BEGIN IMMEDIATE")
+            api.release("lonely")
+            await record.wait_for(posted, timeout=30)
+            await until(
+                lambda: any("marking done failed" in line for line in first.log_lines),
+                30,
+                what="the end mark to fail",
+            )
+        finally:
+            locker.rollback()
+            locker.close()
+        # The database is back: the end lands without the image being made again.
+        await until(lambda: all_ended(tmp_path), 60, what="the end stored")
+        first.kill()
+        await first.wait()
+
+        second = scene.bot()
+        await second.start()
+        await until(
+            lambda: any("resumed 0 job(s)" in line for line in second.log_lines),
+            what="the resume to be done",
+        )
+        stored = await stored_jobs(tmp_path)
+        await second.stop()
+
+    assert prompts_asked(api) == {"lonely": 1}
+    assert results_posted(record) == 1
+    assert [(j.state, j.runs, j.token) for j in stored] == [("done", 1, None)]
+
+
 async def test_a_job_whose_token_ran_out_while_the_bot_was_down_is_not_sent(tmp_path):
     async with (
         APIStandIn(latency=LATENCY) as api,
