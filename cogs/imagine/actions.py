@@ -74,15 +74,24 @@ class ResultActions:
             kept = await self._edit_inputs(record, server)
             if isinstance(kept, Message):
                 return kept
+            edit_model = defaults.edit_model_for(server)
             count = record.image_count or 1
             try:
                 if not revised:
-                    return Planned(request_from(record, defaults, edit_inputs=kept), count)
+                    request = request_from(
+                        record, defaults, edit_inputs=kept, edit_model=edit_model
+                    )
+                    return Planned(request, count)
                 text = _revision(record)
                 if text is None:
                     return NO_REVISED_PROMPT
                 request = request_from(
-                    record, defaults, edit_inputs=kept, prompt=text, prompt_extend=False
+                    record,
+                    defaults,
+                    edit_inputs=kept,
+                    edit_model=edit_model,
+                    prompt=text,
+                    prompt_extend=False,
                 )
                 return Planned(request, count)
             except ValueError as exc:
@@ -124,6 +133,7 @@ class ResultActions:
                     record,
                     defaults,
                     edit_inputs=kept,
+                    edit_model=defaults.edit_model_for(server),
                     prompt=prompt,
                     negative_prompt=negative_prompt.strip(),
                     size=size if offered else record.size,
@@ -141,10 +151,15 @@ class ResultActions:
         the job's row for a day); None when there is none (or for a generation); or why it
         can't be run here."""
         defaults = self.cog.bot.defaults
-        if defaults.capabilities_of(record.model).generates or record.job_key is None:
+        # Older rows don't say: a model that only edits does.
+        if not (record.is_edit or not defaults.capabilities_of(record.model).generates):
             return None
         if not defaults.editing_for(server):
             return Message(EDITING_OFF)
+        if self.cog.editing.style_refusal is not None:
+            return Message(self.cog.editing.style_refusal)
+        if record.job_key is None:
+            return None
         kept = await self.cog.bot.storage.live_jobs.find(record.job_key)
         return kept.requests[0] if kept is not None else None
 

@@ -17,7 +17,7 @@ from discord.ext import commands
 
 from cogs.imagine.actions import ResultActions
 from cogs.imagine.cancel_button import CancelButton
-from cogs.imagine.edit_command import ImageEditing
+from cogs.imagine.edit_command import ImageEditing, style_refusal
 from cogs.imagine.edit_entry import EditButton, build_edit_menu
 from cogs.imagine.history import job_record
 from cogs.imagine.job import JobTools
@@ -80,6 +80,7 @@ class ImagineCog(commands.Cog):
             clock=bot.clock,
             tasks=self.tasks,
             live_jobs=bot.storage.live_jobs,
+            editable=style_refusal(bot) is None,
         )
         self.queueing = Queueing(
             tools=self.tools,

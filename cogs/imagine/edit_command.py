@@ -52,7 +52,7 @@ if TYPE_CHECKING:
     from cogs.imagine.options import EditOptions
     from imagecore.policy.guild_settings import GuildSettings
 
-__all__ = ["ImageEditing", "shape_size"]
+__all__ = ["ImageEditing", "shape_size", "style_refusal"]
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +90,7 @@ def shape_size(width: int, height: int, capabilities: ModelCapabilities) -> str:
 class ImageEditing:
     def __init__(self, cog: ImagineCog) -> None:
         self.cog = cog
-        self.style_refusal = _style_refusal(cog.bot)
+        self.style_refusal = style_refusal(cog.bot)
         self.download_seconds = DOWNLOAD_TIMEOUT  # for one attachment
 
     async def run(self, interaction: discord.Interaction[ImageBot], options: EditOptions) -> None:
@@ -189,7 +189,7 @@ class ImageEditing:
         return image
 
 
-def _style_refusal(bot: ImageBot) -> str | None:
+def style_refusal(bot: ImageBot) -> str | None:
     """The sentence for every edit when the configured API style can't carry input images
     (asked of the style itself, with a probe that is never sent)."""
     probe = ImageRequest(

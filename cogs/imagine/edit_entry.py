@@ -85,7 +85,9 @@ class EditButton(
 
 def edit_buttons(key: str, images: int, language: Language) -> list[EditButton]:
     """One 🖌️ Edit for a single image; 🖌️ 1 … 🖌️ n for several."""
-    if images <= 1:
+    if images <= 0:
+        return []
+    if images == 1:
         return [EditButton(key, 1, language.say(edit_words.BUTTON_EDIT))]
     return [EditButton(key, n, f"🖌️ {n}") for n in range(1, min(images, 10) + 1)]
 
@@ -118,7 +120,11 @@ async def open_form(
     images: Sequence[discord.Attachment],
 ) -> None:
     """The form is the click's answer: anything that would refuse the edit anyway (editing
-    switched off here) is said now, not after the member has typed an instruction."""
+    switched off here, an API style that carries no pictures) is said now, not after the
+    member has typed an instruction."""
+    if editing.style_refusal is not None:
+        await tell_privately(interaction, editing.style_refusal)
+        return
     try:
         async with asyncio.timeout(editing.cog.storage_budget):
             server = await editing.cog.bot.settings_cache.get(interaction.guild_id)

@@ -69,4 +69,5 @@ def job_record(
         message_id=message_id,
         image_count=image_count,
         results=results,
+        input_images=len(request.images) or None,
     )

@@ -60,6 +60,7 @@ class JobTools:
     clock: Callable[[], float]  # wall clock, for history
     tasks: BackgroundTasks  # posting runs off the worker, so do status tickers
     live_jobs: LiveJobs  # the jobs in flight, kept for the next start
+    editable: bool = True  # results get Edit buttons (the API style can carry edits)
 
 
 class ImagineJob:
@@ -256,7 +257,13 @@ class ImagineJob:
             return
         self.live.mark("delivering")
         pairs = [(s.request, image) for s in made for image in s.images]
-        # A message holds at most 10 attachments.
+        if len(pairs) > MAX_ATTACHMENTS:  # what one message can hold
+            log.warning(
+                "job %s: the provider made %d images; only %d fit in one message",
+                self.key,
+                len(pairs),
+                MAX_ATTACHMENTS,
+            )
         delivered = await post_result(self, pairs[:MAX_ATTACHMENTS])
         for slot in made:
             slot.drop_bytes()

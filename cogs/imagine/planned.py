@@ -41,17 +41,19 @@ def request_from(
     defaults: BotDefaults,
     *,
     edit_inputs: ImageRequest | None = None,
+    edit_model: str | None = None,
     **changes: object,
 ) -> ImageRequest:
     """The recorded request again, with a fresh seed to come and ``changes`` applied. A
-    model or size no longer offered gives way to the bot's default. An edit needs its
-    input pictures back (``edit_inputs``: the request as its job kept it). ValueError (a
+    model or size no longer offered gives way to the bot's default (for an edit, to
+    ``edit_model``, the server's). An edit needs its input pictures back (``edit_inputs``:
+    the request as its job kept it). ValueError (a
     reason) when the edited request can't be drawn."""
-    if not defaults.capabilities_of(record.model).generates:
+    if record.is_edit or not defaults.capabilities_of(record.model).generates:
         if edit_inputs is None or not edit_inputs.images:
             raise SayableError(EDIT_NOT_RERUNNABLE)
         edit_models = defaults.edit_models or (defaults.edit_model,)
-        model = record.model if record.model in edit_models else defaults.edit_model
+        model = record.model if record.model in edit_models else edit_model or defaults.edit_model
         images, edited_from, size = edit_inputs.images, edit_inputs.edited_from, record.size
     else:
         models = defaults.models or (defaults.model,)

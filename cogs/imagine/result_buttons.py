@@ -128,7 +128,7 @@ def result_view(
 ) -> discord.ui.View:
     """Five buttons on the first row, in the server's language ("Use revised prompt" only
     when the model revised the prompt into something else); the Edit buttons, one per
-    image, on the second."""
+    image, on the second (none with ``images`` 0: edits can't be made)."""
     language = language or Catalogs.english_only().language(None)
     view = discord.ui.View(timeout=None)
     for button in RESULT_BUTTONS:

@@ -75,7 +75,10 @@ async def post_result(job: ImagineJob, made: Sequence[Made]) -> Delivered | Post
     )
     revised = any(differing_revision(r.prompt, i.revised_prompt) for r, i in made)
     view = result_view(
-        job.key, revised=revised, images=len(fitted), language=response.voices.public
+        job.key,
+        revised=revised,
+        images=len(fitted) if job.tools.editable else 0,
+        language=response.voices.public,
     )
     # Closed by us: discord.py leaves a buffer it did not open alone, and aiohttp's copy
     # of the image in it would otherwise wait for a full garbage collection.

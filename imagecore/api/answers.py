@@ -129,9 +129,9 @@ def about_inputs(error: ImageAPIError) -> ImageAPIError:
         "request_id": error.request_id,
         "retry_after": error.retry_after,
     }
+    if OUTPUT_TEXT.search(error.detail):
+        return error  # about the image it makes ("output size"), not the member's
     if isinstance(error, ContentRejected):
-        if OUTPUT_TEXT.search(error.detail):
-            return error  # the image it made was refused, not the member's
         return InputRejected(error.detail, **kwargs)
     if isinstance(error, BadRequest) and (
         error.code in INPUT_CODES

@@ -86,6 +86,12 @@ class JobRecord:
     message_id: int | None = None  # the public result message, once posted
     image_count: int | None = None  # images asked for; None: one (older jobs)
     results: tuple[ImageResult, ...] = ()  # each delivered image, in the message's order
+    # An edit's input pictures (revision 0005); None: not an edit (or recorded before).
+    input_images: int | None = None
+
+    @property
+    def is_edit(self) -> bool:
+        return bool(self.input_images)
 
     @property
     def delivered_images(self) -> int:

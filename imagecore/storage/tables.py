@@ -95,6 +95,7 @@ jobs = sa.Table(
     sa.Column("message_id", sa.BigInteger),
     sa.Column("image_count", sa.Integer),
     sa.Column("results", sa.JSON),
+    sa.Column("input_images", sa.Integer),  # revision 0005
     # recent_jobs and forget_user; last_job_at (cooldowns); guild_stats; purge_history.
     sa.Index("ix_jobs_user_created", "user_id", "created_at"),
     sa.Index("ix_jobs_user_guild_created", "user_id", "guild_id", "created_at"),

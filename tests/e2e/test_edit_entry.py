@@ -13,13 +13,14 @@ from PIL import Image
 from cogs.imagine import edit_words
 from cogs.imagine.edit_entry import EDIT_MENU_NAME
 from cogs.utils.sentences import sentence_for
-from imagecore.api.errors import InputNotUsable, InputRejected
+from imagecore.api.errors import InputNotUsable, InputRejected, StyleUnsupported
 from tests.e2e.conftest import assert_discord_understood
-from tests.e2e.test_image_editing import final, outcome, posted_image, private_text, told_privately
 from tests.support.api_standin import APIStandIn, Reply, make_png
 from tests.support.api_style_shapes import input_images
 from tests.support.bot_harness import Harness, harness
 from tests.support.discord_standin import InteractionRecord, StoredMessage
+from tests.support.outcomes import final, outcome, posted_image, private_text, told_privately
+from tests.support.waiting import until
 
 MODAL = 9
 MESSAGE_COMMAND = 3
@@ -278,3 +279,53 @@ async def test_every_image_of_one_answer_is_posted(h):
     await h.bot.ledger.drain(5)
     row = await h.bot.storage.find_job(edit_ids(message)[0].split(":")[2])
     assert row is not None and len(row.results) == 2
+
+
+async def test_an_edit_by_a_model_that_also_draws_stays_an_edit_when_re_rolled(tmp_path):
+    async with (
+        APIStandIn(image=make_png(512, 512)) as api,
+        harness(tmp_path, api=api, IMAGE_EDIT_MODEL="qwen-image-2.0") as h,
+    ):
+        upload = h.discord.upload("cat.png", picture(512, 512, (7, 7, 7)))
+        message = final(
+            await outcome(
+                await h.discord.invoke(
+                    h.guild, h.channel, h.alice, "imagine-edit", image=upload, prompt="add a moon"
+                )
+            )
+        )
+        key = edit_ids(message)[0].split(":")[2]
+        assert h.bot is not None
+        live_jobs = h.bot.storage.live_jobs
+
+        async def ended() -> bool:
+            kept = await live_jobs.find(key)
+            return kept is not None and kept.ended
+
+        await until(ended, what="the edit's row ended")
+        again = await outcome(await h.discord.click(message, f"imagine:reroll:{key}", h.bob))
+        assert posted_image(again)
+        body = api.requests[-1].body
+        assert body["model"] == "qwen-image-2.0" and input_images(body) == [upload.data]
+        # Switched off, the re-roll is refused rather than drawn from the instruction alone.
+        await h.bot.storage.change_guild_settings(h.guild.id, h.mod.id, editing=False)
+        await h.bot.settings_cache.load_all()
+        refused = await outcome(await h.discord.click(message, f"imagine:reroll:{key}", h.bob))
+        assert private_text(refused) == edit_words.EDITING_OFF
+        assert len(api.requests) == 2
+
+
+async def test_a_style_that_carries_no_pictures_offers_no_edit(tmp_path):
+    async with (
+        APIStandIn(style="openai", image=make_png(512, 512)) as api,
+        harness(tmp_path, api=api, IMAGE_API_STYLE="openai") as h,
+    ):
+        message = final(await outcome(await h.imagine(prompt="a lighthouse")))
+        assert edit_ids(message) == []
+        record = await h.discord.invoke_message_command(
+            h.guild, h.channel, h.alice, EDIT_MENU_NAME, message
+        )
+        await record.wait_done()
+        assert record.callback_type != MODAL
+        assert private_text(record) == sentence_for(StyleUnsupported("edit"))
+        assert len(api.requests) == 1

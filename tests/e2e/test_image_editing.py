@@ -23,6 +23,7 @@ from tests.support.api_standin import APIStandIn, make_png
 from tests.support.api_style_shapes import input_images
 from tests.support.bot_harness import BOT_TOKEN, Harness, harness
 from tests.support.discord_standin import InteractionRecord, StoredMessage
+from tests.support.outcomes import final, outcome, posted_image, private_text, told_privately
 from tests.support.waiting import until
 
 DEFERRED_CHANNEL_MESSAGE = 5
@@ -51,33 +52,6 @@ async def edit(h: Harness, *, user=None, **options) -> InteractionRecord:
 
 def upload(h: Harness, name: str, data: bytes):
     return h.discord.upload(name, data)
-
-
-def posted_image(record: InteractionRecord) -> bool:
-    message = record.final_message
-    return message is not None and bool(message.attachments)
-
-
-def told_privately(record: InteractionRecord) -> bool:
-    visible = [m for m in record.messages if not m.deleted]
-    return record.acknowledged and not record.loading and all(m.ephemeral for m in visible)
-
-
-async def outcome(record: InteractionRecord, within: float = 15.0) -> InteractionRecord:
-    await record.wait_for(
-        lambda r: posted_image(r) or (told_privately(r) and bool(private_text(r))), within
-    )
-    return record
-
-
-def private_text(record: InteractionRecord) -> str:
-    return "\n".join(m.content for m in record.messages if not m.deleted and m.ephemeral)
-
-
-def final(record: InteractionRecord) -> StoredMessage:
-    message = record.final_message
-    assert message is not None and message.attachments, record.describe()
-    return message
 
 
 def downloads(h: Harness) -> list:
@@ -339,6 +313,7 @@ async def kept_edit(h: Harness, picture: bytes) -> StoredMessage:
     is written in the background and may land just after a quick result is posted."""
     message = final(await outcome(await edit(h, image=upload(h, "cat.png", picture))))
     (reroll,) = [c for c in message.custom_ids if c.startswith("imagine:reroll:")]
+    assert h.bot is not None
     live_jobs = h.bot.storage.live_jobs
 
     async def ended() -> bool:

@@ -23,6 +23,7 @@ from tests.support.api_standin import Reply, make_png
 from tests.support.bot_harness import Harness, harness
 from tests.support.discord_standin import InteractionRecord, StoredMessage
 from tests.support.discord_standin import permissions as perms
+from tests.support.outcomes import final, outcome, posted_image, private_text, told_privately
 from tests.support.postgres_proxy import POSTGRES_URL, postgres_behind_proxy
 from tests.support.waiting import until
 
@@ -38,37 +39,10 @@ async def h(tmp_path, discord_spec) -> AsyncIterator[Harness]:
     assert_discord_understood(discord_api, discord_spec)
 
 
-def posted_image(record: InteractionRecord) -> bool:
-    message = record.final_message
-    return message is not None and bool(message.attachments)
-
-
-def told_privately(record: InteractionRecord) -> bool:
-    visible = [m for m in record.messages if not m.deleted]
-    return record.acknowledged and not record.loading and all(m.ephemeral for m in visible)
-
-
-async def outcome(record: InteractionRecord, within: float = 15.0) -> InteractionRecord:
-    await record.wait_for(
-        lambda r: posted_image(r) or (told_privately(r) and bool(r.messages)), within
-    )
-    return record
-
-
-def final(record: InteractionRecord) -> StoredMessage:
-    message = record.final_message
-    assert message is not None, record.describe()
-    return message
-
-
 def acked_in(record: InteractionRecord) -> float:
     latency = record.ack_latency
     assert latency is not None, record.describe()
     return latency
-
-
-def private_text(record: InteractionRecord) -> str:
-    return "\n".join(m.content for m in record.messages if not m.deleted and m.ephemeral)
 
 
 async def result(h: Harness, **options) -> StoredMessage:

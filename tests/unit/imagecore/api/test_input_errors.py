@@ -74,6 +74,12 @@ def test_input_problems_are_told_apart(status, code, message, general, specific)
             ContentRejected,
         ),
         (400, "InvalidParameter", "The model qwen-image-foo does not exist", BadRequest),
+        (
+            400,
+            "InvalidParameter",
+            "The size of output image must be between 512*512 and 2048*2048",
+            BadRequest,
+        ),
         (400, "Arrearage", "Access denied, account is in arrears", BillingProblem),
     ],
 )
