@@ -23,6 +23,7 @@ from cogs.imagine.live_row import LiveRow
 from cogs.imagine.queueing import DELIVERY_MARGIN, SETTLE
 from cogs.imagine.response import WebhookResponse
 from cogs.utils.sentences import EXPIRED, INTERRUPTED
+from cogs.utils.voices import Voices, catalogs_of
 from imagecore.queue import QueueFull, ShuttingDown
 from imagecore.storage import StorageUnavailable
 from imagecore.storage.live_jobs import MAX_RUNS, LiveJob
@@ -47,9 +48,17 @@ async def resume_jobs(client: ImageBot, tools: JobTools, pending: PendingJobs) -
     except StorageUnavailable as exc:
         log.warning("could not read the jobs to resume: %s", exc)
         return 0
+    languages = await _server_languages(client, {row.guild_id for row in stored})
+    catalogs = catalogs_of(client)
     jobs: list[ImagineJob] = []
     for row in stored:
-        job = _resume(client, tools, pending, row)
+        voices = Voices.stored(
+            catalogs,
+            user_locale=row.user_locale,
+            guild_locale=row.guild_locale,
+            setting=None if row.guild_id is None else languages.get(row.guild_id),
+        )
+        job = _resume(client, tools, pending, row, voices)
         if job is not None:
             jobs.append(job)
     log.info("resumed %d job(s)", len(jobs))
@@ -61,13 +70,36 @@ async def resume_jobs(client: ImageBot, tools: JobTools, pending: PendingJobs) -
     return len(jobs)
 
 
+async def _server_languages(client: ImageBot, guild_ids: set[int | None]) -> dict[int, str]:
+    """Each server's language setting (None: follow its Discord locale); a server whose
+    settings can't be read now speaks its stored Discord locale."""
+    languages: dict[int, str] = {}
+    for guild_id in guild_ids:
+        if guild_id is None:
+            continue
+        try:
+            server = await client.settings_cache.get(guild_id)
+        except StorageUnavailable as exc:
+            log.warning("could not read server %s's language for resumed jobs: %s", guild_id, exc)
+            continue
+        if server.language is not None:
+            languages[guild_id] = server.language
+    return languages
+
+
 def _resume(
-    client: discord.Client, tools: JobTools, pending: PendingJobs, row: LiveJob
+    client: discord.Client,
+    tools: JobTools,
+    pending: PendingJobs,
+    row: LiveJob,
+    voices: Voices,
 ) -> ImagineJob | None:
     if row.token is None:
         return None
     origin = Origin(row.user_id, row.guild_id, row.channel_id)
-    response = WebhookResponse(client, origin, application_id=row.application_id, token=row.token)
+    response = WebhookResponse(
+        client, origin, application_id=row.application_id, token=row.token, voices=voices
+    )
     left = row.token_deadline - tools.clock()
     job = ImagineJob(
         tools,

@@ -13,7 +13,9 @@ from typing import Any
 
 from aiohttp import web
 
+from cogs.imagine.words import FIELD_SIZE
 from cogs.utils.sentences import CONTINUES_AFTER_RESTART
+from imagecore.i18n import Catalogs
 from imagecore.storage import Storage
 from imagecore.storage.days import utc_day
 from imagecore.storage.live_jobs import LiveJob
@@ -395,3 +397,48 @@ async def test_a_job_whose_token_ran_out_while_the_bot_was_down_is_not_sent(tmp_
     expired = [line for line in second.log_lines if "ran out while the bot was down" in line]
     assert len(expired) == 3, second.log_lines
     assert not any(posted(record) for record in [running, *queued])
+
+
+async def test_a_resumed_job_speaks_its_servers_language(tmp_path):
+    async with (
+        HoldingAPIStandIn(latency=LATENCY) as api,
+        DiscordStandIn(token=BOT_TOKEN) as discord_api,
+    ):
+        scene = Scene(discord_api, api, tmp_path)
+        # The server's Discord locale is en-US; its moderators chose Traditional Chinese.
+        storage = await Storage.open(database(tmp_path))
+        try:
+            await storage.change_guild_settings(scene.guild.id, 1, language="zh-TW")
+        finally:
+            await storage.close()
+        first = scene.bot()
+        await first.start()
+        api.hold("running")
+        running = await scene.imagine(0, "running")
+        await until(lambda: api.generation_calls == 1, what="the first job at the API")
+        queued = await scene.imagine(1, "queued")
+        await queued.wait_for(lambda r: r.original is not None and "排隊中" in r.original.content)
+        await until(lambda: _states(tmp_path, ["running", "queued"]), what="both jobs stored")
+        first.kill()
+        assert await first.wait() == -9
+        api.release("running")
+
+        second = scene.bot()
+        await second.start()
+        for record in (running, queued):
+            await record.wait_for(posted, timeout=30)
+        await second.stop()
+
+    traditional = Catalogs.load().language("zh-TW")
+    card = queued.original
+    assert card is not None and card.embeds
+    fields = [field["name"] for field in card.embeds[0]["fields"]]
+    assert traditional.say(FIELD_SIZE) in fields and FIELD_SIZE not in fields
+    # Every status either process wrote, the new one's too, in the same language.
+    statuses = [text for text in said(card) if text]
+    assert statuses and not [t for t in statuses if "Queued" in t or "Generating" in t]
+    assert any("resumed 2 job(s)" in line for line in second.log_lines)
+
+
+async def _states(data_dir: Path, expected: list[str]) -> bool:
+    return [job.state for job in await stored_jobs(data_dir)] == expected
