@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
+from cogs.utils.replies import tell_privately
+from imagecore.i18n import N_, Language
 from imagecore.queue import CancelOutcome, TicketState
 from imagecore.storage import StorageUnavailable
 
@@ -32,12 +34,14 @@ log = logging.getLogger(__name__)
 # Of Discord's 3 s to answer the click: what storing the cancel may take at most.
 STORE_BUDGET = 1.5
 
+BUTTON_CANCEL = N_("Cancel")
+ALREADY_CANCELLED = N_("Already cancelled.")
 OUTCOME_SENTENCES = {
-    CancelOutcome.CANCELLED: "Cancelled. Nothing was sent to the image service.",
-    CancelOutcome.NOT_OWNER: "Only the person who asked for this image can cancel it.",
-    CancelOutcome.ALREADY_STARTED: "Too late to cancel: this image is already being made.",
-    CancelOutcome.ALREADY_FINISHED: "This request has already finished.",
-    CancelOutcome.UNKNOWN: "This request no longer exists; the bot may have restarted.",
+    CancelOutcome.CANCELLED: N_("Cancelled. Nothing was sent to the image service."),
+    CancelOutcome.NOT_OWNER: N_("Only the person who asked for this image can cancel it."),
+    CancelOutcome.ALREADY_STARTED: N_("Too late to cancel: this image is already being made."),
+    CancelOutcome.ALREADY_FINISHED: N_("This request has already finished."),
+    CancelOutcome.UNKNOWN: N_("This request no longer exists; the bot may have restarted."),
 }
 
 
@@ -46,10 +50,10 @@ class CancelButton(
     # A job key (16 hex digits), or an older button's ticket id ("<run prefix>-<n>").
     template=r"imagine:cancel:(?P<ref>[0-9a-f]+(?:-[0-9]+)?)",
 ):
-    def __init__(self, ref: str) -> None:
+    def __init__(self, ref: str, label: str = BUTTON_CANCEL) -> None:
         super().__init__(
             discord.ui.Button(
-                label="Cancel",
+                label=label,
                 style=discord.ButtonStyle.secondary,
                 custom_id=f"imagine:cancel:{ref}",
             )
@@ -83,8 +87,8 @@ class CancelButton(
             and ticket
             and ticket.state is TicketState.CANCELLED
         ):
-            sentence = "Already cancelled."
-        await interaction.response.send_message(sentence, ephemeral=True)
+            sentence = ALREADY_CANCELLED
+        await tell_privately(interaction, sentence)
 
 
 async def _store_cancel(live_jobs: LiveJobs, job_key: str) -> None:
@@ -96,7 +100,8 @@ async def _store_cancel(live_jobs: LiveJobs, job_key: str) -> None:
         log.warning("job %s: its cancel could not be stored yet: %s", job_key, exc)
 
 
-def cancel_view(job_key: str) -> discord.ui.View:
+def cancel_view(job_key: str, language: Language) -> discord.ui.View:
+    """The Cancel button, labelled in the server's language (the message is public)."""
     view = discord.ui.View(timeout=None)
-    view.add_item(CancelButton(job_key))
+    view.add_item(CancelButton(job_key, language.say(BUTTON_CANCEL)))
     return view

@@ -32,7 +32,8 @@ async def render_status(job: ImagineJob) -> None:
     wait = timedelta(seconds=_rounded(scheduler.estimate_wait(queued[0])))
     queued_text = Message(STATUS_QUEUED, {"position": min(positions), "wait": wait})
     await job.response.edit(
-        content=job.response.voices.public.say(queued_text), view=cancel_view(job.key)
+        content=job.response.voices.public.say(queued_text),
+        view=cancel_view(job.key, job.response.voices.public),
     )
 
 
@@ -52,7 +53,9 @@ async def render_generating(job: ImagineJob) -> None:
 async def render_continues(job: ImagineJob) -> None:
     """The bot is stopping and the job waits for the next start; Cancel still works then."""
     continues = job.response.voices.public.say(CONTINUES_AFTER_RESTART)
-    await job.response.edit(content=continues, view=cancel_view(job.key))
+    await job.response.edit(
+        content=continues, view=cancel_view(job.key, job.response.voices.public)
+    )
 
 
 def _rounded(seconds: float) -> float:

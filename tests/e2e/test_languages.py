@@ -81,3 +81,21 @@ async def test_an_english_member_on_a_chinese_server_reads_private_answers_in_en
     await outcome(await h.imagine())
     again = await outcome(await h.imagine())
     assert private_text(again).startswith("Please wait")
+
+
+async def test_cancel_reads_in_the_servers_language_and_answers_in_the_members(h):
+    h.guild.locale = "zh-TW"
+    h.api.latency = 1.0
+    await h.restart_bot(IMAGE_API_CONCURRENCY="1")
+    chen = h.discord.add_member(h.guild, name="chen", locale="zh-CN")
+    running = await h.imagine(prompt="a lighthouse")
+    queued = await h.imagine(chen, prompt="一只猫")
+    await queued.wait_for(lambda r: r.original is not None and bool(r.original.components))
+    message = queued.original
+    assert message is not None
+    (button,) = [c for row in message.components for c in row["components"]]
+    assert button["label"] == "取消"  # the public message: the server's Traditional Chinese
+    clicked = await h.discord.click(message, button["custom_id"], chen)
+    await clicked.wait_done()
+    assert private_text(clicked) == "已取消。没有向图片服务发送任何内容。"  # chen's own
+    await outcome(running)

@@ -30,7 +30,10 @@ class Reply:
         self.storage = storage
         self.told: list[tuple[str, str | None]] = []
 
-    async def send_message(self, content: str, *, ephemeral: bool) -> None:
+    def is_done(self) -> bool:
+        return bool(self.told)
+
+    async def send_message(self, content: str, *, ephemeral: bool, **_: Any) -> None:
         assert ephemeral
         stored = await self.storage.live_jobs.find(KEY)
         self.told.append((content, None if stored is None else stored.state))
@@ -50,6 +53,7 @@ async def click(storage: Storage, scheduler: FairScheduler, live_jobs: Any) -> R
     interaction = SimpleNamespace(
         client=SimpleNamespace(scheduler=scheduler, storage=SimpleNamespace(live_jobs=live_jobs)),
         user=SimpleNamespace(id=OWNER),
+        locale="en-US",  # the member's Discord language: the answer is in English
         response=reply,
     )
     await CancelButton(KEY).callback(interaction)  # type: ignore[arg-type]
