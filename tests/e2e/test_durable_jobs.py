@@ -400,8 +400,9 @@ async def test_a_job_whose_token_ran_out_while_the_bot_was_down_is_not_sent(tmp_
 
 
 async def test_a_resumed_job_speaks_its_servers_language(tmp_path):
+    api = HoldingAPIStandIn(latency=LATENCY)
     async with (
-        HoldingAPIStandIn(latency=LATENCY) as api,
+        api,
         DiscordStandIn(token=BOT_TOKEN) as discord_api,
     ):
         scene = Scene(discord_api, api, tmp_path)
