@@ -31,6 +31,7 @@ STATUS_WORDS = {
     "expired": N_("⌛ expired"),
     "dropped": N_("↩️ not started (restart)"),
     "refused": N_("🚫 refused"),
+    "queued": N_("⏳ waiting"),
 }
 QUOTA_EXEMPT = N_(
     "You've had {used} images today; your role exempts you from the per-member limits."

@@ -48,10 +48,10 @@ class ResultActions:
         self.cog = cog
 
     @property
-    def unknown(self) -> str:
-        return UNKNOWN_JOB.format(days=self.cog.bot.config.history_days)
+    def unknown(self) -> Message:
+        return Message(UNKNOWN_JOB, {"days": self.cog.bot.config.history_days})
 
-    async def _find(self, key: str, budget: float) -> JobRecord | str:
+    async def _find(self, key: str, budget: float) -> JobRecord | str | Message:
         try:
             async with asyncio.timeout(budget):
                 record = await self.cog.bot.ledger.find_job(key)
@@ -102,7 +102,7 @@ class ResultActions:
     async def open_remix(self, interaction: discord.Interaction[ImageBot], key: str) -> None:
         # The form is the click's answer, so the row is read within the 3-second window.
         found = await self._find(key, self.cog.storage_budget)
-        if isinstance(found, str):
+        if not isinstance(found, JobRecord):
             await tell_privately(interaction, found)
             return
         language = private_language(interaction)
@@ -168,14 +168,16 @@ class ResultActions:
     async def details(self, interaction: discord.Interaction[ImageBot], key: str) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         found = await self._find(key, DEFERRED_READ_BUDGET)
-        await tell_privately(interaction, found if isinstance(found, str) else details_text(found))
+        await tell_privately(
+            interaction, details_text(found) if isinstance(found, JobRecord) else found
+        )
 
     async def delete(self, interaction: discord.Interaction[ImageBot], key: str) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         # A moderator needs no row: they may delete any message here.
         if not interaction.permissions.manage_messages:
             found = await self._find(key, DEFERRED_READ_BUDGET)
-            if isinstance(found, str):
+            if not isinstance(found, JobRecord):
                 await tell_privately(interaction, found)
                 return
             if found.user_id != interaction.user.id:

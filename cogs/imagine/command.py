@@ -59,7 +59,9 @@ log = logging.getLogger(__name__)
 STORAGE_BUDGET = 1.5
 # How long images already made may take to be posted when the bot stops.
 DELIVERY_DRAIN = 15.0
-PERMISSION_NAMES = {"attach_files": "Attach Files", "embed_links": "Embed Links"}
+# Translators: as Discord names these permissions in its settings, in your language.
+PERMISSION_NAMES = {"attach_files": N_("Attach Files"), "embed_links": N_("Embed Links")}
+TWO_PERMISSIONS = N_("{first} and {second}")
 NO_COUNTS = Usage(user_today=0, guild_today=0)
 # Translators: for the moderators' log channel; {kind} and {detail} stay as the bot names them.
 LOGGED = N_("🚫 Refused /imagine from <@{user_id}> in <#{channel_id}> ({kind}: {detail}): {prompt}")
@@ -271,7 +273,9 @@ class ImagineCog(commands.Cog):
             if not getattr(interaction.app_permissions, perm)
         ]
         if missing:
-            return Message(NO_PERMISSION, {"missing": " and ".join(missing)})
+            named = [Message(name) for name in missing]
+            both = Message(TWO_PERMISSIONS, {"first": named[0], "second": named[-1]})
+            return Message(NO_PERMISSION, {"missing": named[0] if len(named) == 1 else both})
         if self.bot.scheduler.is_shutting_down:
             return RESTARTING
         return None

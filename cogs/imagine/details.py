@@ -16,7 +16,7 @@ from cogs.imagine.words import (
 )
 from imagecore.delivery.text_limits import clip
 from imagecore.i18n import Message
-from imagecore.policy.sizes import size_label
+from imagecore.i18n.sizes import size_message
 from imagecore.storage import ImageResult, JobRecord
 
 __all__ = ["details_text"]
@@ -36,7 +36,7 @@ def details_text(record: JobRecord) -> list[str | Message]:
     for revised in dict.fromkeys(r for r in revisions if r):  # each distinct one, in order
         lines.append(Message(DETAILS_REVISED, {"revised": clip(revised, REVISED_ROOM)}))
     settings = {
-        "size": size_label(record.size),
+        "size": size_message(record.size),
         "model": record.model,
         "extend": Message(DETAILS_ON if record.prompt_extend else DETAILS_OFF),
         "watermark": Message(DETAILS_ON if record.watermark else DETAILS_OFF),

@@ -28,7 +28,7 @@ from cogs.imagine.words import (
 )
 from imagecore.delivery.text_limits import clip, one_line
 from imagecore.i18n import Message
-from imagecore.policy.sizes import size_label
+from imagecore.i18n.sizes import localized_size_label
 
 if TYPE_CHECKING:
     from imagecore.api.client import GeneratedImage
@@ -84,7 +84,9 @@ def result_embed(
         else:
             shown = say(Message(EDITED_FROM_MANY, {"count": count}))
         embed.add_field(name=say(FIELD_EDITED_FROM), value=shown, inline=False)
-    embed.add_field(name=say(FIELD_SIZE), value=size_label(request.size), inline=True)
+    embed.add_field(
+        name=say(FIELD_SIZE), value=localized_size_label(language, request.size), inline=True
+    )
     if len(seeds) > 1:
         # At most 10 seeds of 10 digits: far under a field's 1024 characters.
         shown = ", ".join("?" if seed is None else str(seed) for seed in seeds)

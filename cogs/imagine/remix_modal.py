@@ -9,7 +9,7 @@ import discord
 
 from cogs.imagine.words import REMIX_NEGATIVE, REMIX_PROMPT, REMIX_SIZE, REMIX_TITLE
 from imagecore.api.request import MAX_NEGATIVE_PROMPT, MAX_PROMPT
-from imagecore.policy.sizes import size_label
+from imagecore.i18n.sizes import localized_size_label
 
 if TYPE_CHECKING:
     from bot import ImageBot
@@ -62,7 +62,9 @@ class RemixModal(discord.ui.Modal):
             self.size = discord.ui.Select(
                 custom_id="size",
                 options=[
-                    discord.SelectOption(label=size_label(s), value=s, default=s == record.size)
+                    discord.SelectOption(
+                        label=localized_size_label(language, s), value=s, default=s == record.size
+                    )
                     for s in offered[:25]
                 ],
                 required=False,

@@ -21,6 +21,7 @@ from cogs.imagine.history import Origin
 from cogs.utils.replies import MESSAGE_LIMIT, NO_MENTIONS, tell_privately
 from cogs.utils.voices import Voices
 from imagecore.delivery.text_limits import clip
+from imagecore.i18n import N_
 
 if TYPE_CHECKING:
     from imagecore.i18n import Message
@@ -29,6 +30,9 @@ if TYPE_CHECKING:
 __all__ = ["InteractionResponse", "JobResponse", "WebhookResponse"]
 
 log = logging.getLogger(__name__)
+
+# Translators: who asked, on a result card, when the member's name can't be looked up.
+SOMEONE = N_("a member")
 
 # Discord's name for an interaction's original response; discord.py types message ids int.
 ORIGINAL = cast("int", "@original")
@@ -162,7 +166,7 @@ class WebhookResponse(JobResponse):
                 user = user or await self._client.fetch_user(self.user_id)
             except (discord.HTTPException, OSError, aiohttp.ClientError, TimeoutError) as exc:
                 log.debug("could not look up user %s: %s", self.user_id, exc)
-                return "a member"
+                return self.voices.public.say(SOMEONE)
             self._name = user.display_name
         return self._name
 

@@ -153,7 +153,8 @@ UPLOAD_REFUSED = N_("The image was made but Discord refused the upload.")
 UPLOAD_FAILED = N_(
     "The image was made but the connection to Discord broke while posting it. Please try again."
 )
-# Translators: {missing} is Discord's English name of a permission, e.g. Attach Files.
+# Translators: {missing} names one permission (Attach Files) or two ("Attach Files and
+# Embed Links"), each as Discord's settings call it in your language.
 NO_PERMISSION = N_(
     "I can't post images here: I need the {missing} permission in this channel. "
     "Ask a moderator to grant it."

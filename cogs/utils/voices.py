@@ -30,7 +30,10 @@ def private_language(interaction: discord.Interaction[Any]) -> Language:
 
 
 def public_language(interaction: discord.Interaction[Any], setting: str | None) -> Language:
-    """The server's language: for what everyone in the channel reads."""
+    """The server's language: for what everyone in the channel reads. In a DM only the
+    member reads it: their own."""
+    if interaction.guild_id is None:
+        return private_language(interaction)
     locale = server_locale(setting, _locale(interaction.guild_locale))
     return catalogs_of(interaction.client).language(locale)
 
@@ -55,10 +58,8 @@ class Voices:
         guild_locale: str | None,
         setting: str | None,
     ) -> Voices:
-        return cls(
-            catalogs.language(user_locale),
-            catalogs.language(server_locale(setting, guild_locale)),
-        )
+        public = server_locale(setting, guild_locale) if guild_locale or setting else None
+        return cls(catalogs.language(user_locale), catalogs.language(public or user_locale))
 
     @classmethod
     def english(cls) -> Voices:

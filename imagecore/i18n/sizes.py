@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import re
 
-from imagecore.i18n.catalogs import Language
+from imagecore.i18n.catalogs import Language, Message
 from imagecore.i18n.markers import N_
 from imagecore.policy.sizes import size_label
 
-__all__ = ["SIZE_API_FORM", "localized_size_label"]
+__all__ = ["SIZE_API_FORM", "localized_size_label", "size_message"]
 
 # The API's form of a size, as choices carry it in their value: "1664*928".
 SIZE_API_FORM = re.compile(r"[0-9]{1,5}\*[0-9]{1,5}")
@@ -38,10 +38,17 @@ _WITHOUT_RATIO = {
 
 def localized_size_label(language: Language, size: str) -> str:
     """``"1664*928"`` → ``"16:9 横向 · 1664×928"`` for zh-CN; English as ``size_label``."""
+    return language.say(size_message(size))
+
+
+def size_message(size: str) -> Message | str:
+    """The size's name still to be said, so it can sit inside another sentence."""
     english = size_label(size)
     parts = _ENGLISH_LABEL.fullmatch(english)
     if parts is None:
         return english
     ratio, shape = parts["ratio"], parts["shape"]
     sentence = _WITH_RATIO[shape] if ratio else _WITHOUT_RATIO[shape]
-    return language.text(sentence, ratio=ratio or "", width=parts["width"], height=parts["height"])
+    # Strings, not numbers: pixel counts are written without a thousands separator.
+    values = {"ratio": ratio or "", "width": parts["width"], "height": parts["height"]}
+    return Message(sentence, values)

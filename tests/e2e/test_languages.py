@@ -68,8 +68,9 @@ async def test_a_chinese_server_sees_chinese_status_and_card_labels(h):
     assert any(c.startswith("排队中 — 第 1 位") for c in contents), contents
     card = second.final_message
     assert card is not None
-    fields = {f["name"] for f in card.embeds[0]["fields"]}
-    assert {"尺寸", "模型", "用时"} <= fields, fields
+    fields = {f["name"]: f["value"] for f in card.embeds[0]["fields"]}
+    assert {"尺寸", "模型", "用时"} <= set(fields), fields
+    assert fields["尺寸"] == "1:1 方形 · 1328×1328"  # the size's words too
     assert card.embeds[0]["footer"]["text"] == "由 bob 请求"
     # The prompt itself is never translated.
     assert card.embeds[0]["title"] == "一座灯塔"
@@ -99,3 +100,16 @@ async def test_cancel_reads_in_the_servers_language_and_answers_in_the_members(h
     await clicked.wait_done()
     assert private_text(clicked) == "已取消。没有向图片服务发送任何内容。"  # chen's own
     await outcome(running)
+
+
+async def test_a_purged_results_button_answers_in_the_members_language(h):
+    chen = h.discord.add_member(h.guild, name="chen", locale="zh-CN")
+    message = (await outcome(await h.imagine(prompt="a lighthouse"))).final_message
+    assert message is not None
+    assert h.bot is not None
+    await h.bot.ledger.drain(5)
+    assert await h.bot.storage.purge_history(h.bot.clock() + 1) == 1
+    details = next(c for c in message.custom_ids if c.startswith("imagine:details:"))
+    answer = await h.discord.click(message, details, chen)
+    await answer.wait_done()
+    assert private_text(answer).startswith("这条结果已不在机器人的历史记录中")
