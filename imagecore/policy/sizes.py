@@ -12,7 +12,7 @@ __all__ = ["normalise_size", "size_label", "size_pixels"]
 COMMON_RATIOS = ((1, 1), (16, 9), (9, 16), (4, 3), (3, 4), (3, 2), (2, 3), (21, 9), (9, 21))
 
 # "1328x1328", "1328 * 1328", "1328 1328", and the multiplication sign: width, separator, height.
-# Translators: {size} is what the member typed, {choices} a list of sizes such as 1328x1328 (1:1).
+# Translators: {size} is what the member typed, {choices} a list of sizes such as 1328 by 1328, with a multiplication sign.
 SIZE_NOT_OFFERED = N_("The size “{size}” is not offered here. Choose one of: {choices}.")
 SIZE_TEXT = re.compile(r"([0-9]{1,5})\s*[x×*]\s*([0-9]{1,5})|([0-9]{1,5})\s+([0-9]{1,5})", re.I)
 
@@ -26,7 +26,8 @@ def normalise_size(text: str, offered: Collection[str]) -> str:
         size = f"{width}*{height}"
         if size in offered:
             return size
-    choices = ", ".join(size_label(s) for s in offered) or "—"
+    # Pixels only: they read the same in every language.
+    choices = ", ".join(s.replace("*", "×") for s in offered) or "—"
     raise SayableError(SIZE_NOT_OFFERED, size=text.strip(), choices=choices)
 
 

@@ -63,7 +63,7 @@ def test_sizes_as_people_type_them(text):
 
 @pytest.mark.parametrize("text", ["1024*1024", "13281328", "1328", "big", "1328*1328*2", ""])
 def test_sizes_not_offered_are_refused_with_the_choices(text):
-    with pytest.raises(ValueError, match=r"not offered here\. Choose one of: 1:1 square"):
+    with pytest.raises(ValueError, match=r"not offered here\. Choose one of: 1328×1328"):
         validate_changes({"size": text}, BOT)
 
 
