@@ -59,6 +59,7 @@ def result_embed(
     note: Message | None,
     filename: str,
     seeds: Sequence[int | None] = (),
+    made_size: str | None = None,
 ) -> discord.Embed:
     """``image`` is the first of the set; ``seeds`` lists every image's when there are
     several (the request's own seed is shown otherwise)."""
@@ -85,7 +86,10 @@ def result_embed(
             shown = say(Message(EDITED_FROM_MANY, {"count": count}))
         embed.add_field(name=say(FIELD_EDITED_FROM), value=shown, inline=False)
     embed.add_field(
-        name=say(FIELD_SIZE), value=localized_size_label(language, request.size), inline=True
+        name=say(FIELD_SIZE),
+        # What the provider made: a model that takes no size picks its own.
+        value=localized_size_label(language, made_size or request.size),
+        inline=True,
     )
     if len(seeds) > 1:
         # At most 10 seeds of 10 digits: far under a field's 1024 characters.

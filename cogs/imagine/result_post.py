@@ -17,6 +17,7 @@ import discord
 from cogs.imagine.embed import differing_revision, result_embed
 from cogs.imagine.result_buttons import result_view
 from cogs.utils.sentences import UNEXPECTED, UPLOAD_FAILED, UPLOAD_REFUSED
+from imagecore.api.image_bytes import pixel_size
 from imagecore.delivery.upload_fit import FittedImage, fit_for_upload
 from imagecore.i18n import N_
 
@@ -51,6 +52,11 @@ def filenames(fitted: Sequence[FittedImage]) -> list[str]:
     return [f"image-{number}.{f.extension}" for number, f in enumerate(fitted, 1)]
 
 
+def _made_size(data: bytes) -> str | None:
+    pixels = pixel_size(data)
+    return None if pixels is None else f"{pixels[0]}*{pixels[1]}"
+
+
 async def post_result(job: ImagineJob, made: Sequence[Made]) -> Delivered | PostFailed:
     response = job.response
     limit = response.filesize_limit
@@ -72,6 +78,8 @@ async def post_result(job: ImagineJob, made: Sequence[Made]) -> Delivered | Post
         note=next((f.note for f in fitted if f.note), None),
         filename=names[0],
         seeds=[request.seed for request, _ in made] if len(made) > 1 else (),
+        # An edit's size is the model's to choose (plain qwen-image-edit takes none).
+        made_size=_made_size(first_image.data) if first_request.images else None,
     )
     revised = any(differing_revision(r.prompt, i.revised_prompt) for r, i in made)
     view = result_view(

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-__all__ = ["image_extension"]
+import io
+
+from PIL import Image
+
+__all__ = ["image_extension", "pixel_size"]
 
 
 def image_extension(data: bytes) -> str | None:
@@ -14,3 +18,12 @@ def image_extension(data: bytes) -> str | None:
     if len(data) >= 12 and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
         return "webp"
     return None
+
+
+def pixel_size(data: bytes) -> tuple[int, int] | None:
+    """Width and height from the image's header (nothing is decoded), or None."""
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            return image.size
+    except (OSError, ValueError, Image.DecompressionBombError):
+        return None
