@@ -228,7 +228,7 @@ async def test_a_servers_edit_model_is_the_one_sent(tmp_path):
         # Plain qwen-image-edit takes neither a size nor prompt_extend.
         assert body["model"] == "qwen-image-edit"
         assert "size" not in body["parameters"] and "prompt_extend" not in body["parameters"]
-        # The card shows the size the model made (the stand-in's 512×512), not a default.
+        # The card shows the size the model made (the stand-in's 512 by 512), not a default.
         assert fields_of(final(edited))["Size"] == "1:1 square · 512×512"
         refused = await h.discord.invoke(
             h.guild, h.channel, h.mod, "imagine-settings defaults", edit_model="qwen-image-max"
