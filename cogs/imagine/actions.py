@@ -13,7 +13,7 @@ import discord
 from cogs.imagine.details import details_text
 from cogs.imagine.edit_words import EDITING_OFF
 from cogs.imagine.embed import differing_revision
-from cogs.imagine.planned import Planned, request_from
+from cogs.imagine.planned import Planned, is_edit, request_from
 from cogs.imagine.remix_modal import RemixModal
 from cogs.imagine.words import (
     DELETE_FAILED,
@@ -151,8 +151,7 @@ class ResultActions:
         the job's row for a day); None when there is none (or for a generation); or why it
         can't be run here."""
         defaults = self.cog.bot.defaults
-        # Older rows don't say: a model that only edits does.
-        if not (record.is_edit or not defaults.capabilities_of(record.model).generates):
+        if not is_edit(record, defaults):
             return None
         if not defaults.editing_for(server):
             return Message(EDITING_OFF)

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from imagecore.policy.guild_settings import BotDefaults, GuildSettings
     from imagecore.storage import JobRecord
 
-__all__ = ["Build", "Finish", "Planned", "request_from"]
+__all__ = ["Build", "Finish", "Planned", "is_edit", "request_from"]
 
 # What must wait for Discord's acknowledgement because it may take longer than the 3-second
 # window (fetching an edit's pictures): the request as sent, or a sentence for the member.
@@ -36,6 +36,12 @@ class Planned:
 Build = Callable[["GuildSettings"], Awaitable["Planned | str | Message"]]
 
 
+def is_edit(record: JobRecord, defaults: BotDefaults) -> bool:
+    """Whether the job edited pictures. Rows from before revision 0005 don't say: a model
+    that only edits did."""
+    return record.is_edit or not defaults.capabilities_of(record.model).generates
+
+
 def request_from(
     record: JobRecord,
     defaults: BotDefaults,
@@ -47,9 +53,9 @@ def request_from(
     """The recorded request again, with a fresh seed to come and ``changes`` applied. A
     model or size no longer offered gives way to the bot's default (for an edit, to
     ``edit_model``, the server's). An edit needs its input pictures back (``edit_inputs``:
-    the request as its job kept it). ValueError (a
-    reason) when the edited request can't be drawn."""
-    if record.is_edit or not defaults.capabilities_of(record.model).generates:
+    the request as its job kept it). ValueError (a reason) when the edited request can't
+    be drawn."""
+    if is_edit(record, defaults):
         if edit_inputs is None or not edit_inputs.images:
             raise SayableError(EDIT_NOT_RERUNNABLE)
         edit_models = defaults.edit_models or (defaults.edit_model,)

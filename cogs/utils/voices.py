@@ -58,8 +58,9 @@ class Voices:
         guild_locale: str | None,
         setting: str | None,
     ) -> Voices:
-        public = server_locale(setting, guild_locale) if guild_locale or setting else None
-        return cls(catalogs.language(user_locale), catalogs.language(public or user_locale))
+        # A DM has neither: only the member reads it.
+        public = server_locale(setting, guild_locale) or user_locale
+        return cls(catalogs.language(user_locale), catalogs.language(public))
 
     @classmethod
     def english(cls) -> Voices:
